@@ -1,0 +1,496 @@
+package org.pamadam.optim;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.IntConsumer;
+import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
+import org.pamadam.kernel.Coefficients;
+import org.pamadam.kernel.Kernel;
+import org.pamadam.kernel.KernelProvider;
+import org.pamadam.rule.Moments;
+import org.pamadam.rule.Rule;
+
+/**
+ * An optimizer over named {@link Param}s in groups, each group with its own {@link Rule}
+ * (torch.optim's param groups). {@link #step()} updates every tensor that has a gradient.
+ *
+ * <p>The fused path (default) runs in two phases over a fixed decomposition of all tensors into
+ * chunks of at most {@link #CHUNK} elements; small tensors share a task. Phase one measures (read
+ * only), phase two writes. Each chunk's sums land in their own slot and are added in chunk order, so
+ * the result is bit-identical for any thread count. The reference path ({@code fused(false)}) runs
+ * {@link ReferenceStep} tensor by tensor.
+ *
+ * <p>Not thread-safe: one thread calls {@code step()} at a time. Close it to stop its worker threads.
+ */
+public final class Optimizer implements AutoCloseable {
+    /** Elements per chunk: 4 arrays of 32K floats (512 KB) stay in a core's L2 between the loads. */
+    public static final int CHUNK = 1 << 15;
+
+    private final Param[] params;
+    private final int[] groupOf;
+    private final Rule[] rules;
+    private final float[][] m;
+    private final float[][] v;
+    private final long[] steps;
+    private final double[] lastRatio;
+    private final Coefficients[] coef;
+    private final boolean[] active;
+    private final Kernel kernel;
+    private final boolean fused;
+    private final NonFinitePolicy policy;
+    private final WorkerPool pool;
+    private long skippedSteps;
+
+    // The fixed schedule: segment s is params[segParam[s]] over [segFrom[s], segTo[s]); task k runs
+    // segments taskStart[k] .. taskStart[k+1]-1. sums[2s], sums[2s+1] hold segment s's pass-one sums.
+    private final int[] segParam;
+    private final int[] segFrom;
+    private final int[] segTo;
+    private final int[] paramFirstSeg;
+    private final int[] taskStart;
+    private final double[] sums;
+    private final IntConsumer measureTask = this::measure;
+    private final IntConsumer applyTask = this::apply;
+
+    private Optimizer(Builder b) {
+        List<Param> all = new ArrayList<>();
+        List<Integer> groups = new ArrayList<>();
+        for (int gi = 0; gi < b.groups.size(); gi++) {
+            for (Param p : b.groups.get(gi).params) {
+                all.add(p);
+                groups.add(gi);
+            }
+        }
+        int n = all.size();
+        params = all.toArray(new Param[0]);
+        groupOf = groups.stream().mapToInt(Integer::intValue).toArray();
+        rules = b.groups.stream().map(g -> g.rule).toArray(Rule[]::new);
+        m = new float[n][];
+        v = new float[n][];
+        steps = new long[n];
+        lastRatio = new double[n];
+        coef = new Coefficients[n];
+        active = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            m[i] = new float[params[i].size()];
+            v[i] = rules[groupOf[i]].moments() == Moments.ADAM ? new float[params[i].size()] : null;
+            lastRatio[i] = Double.NaN;
+            coef[i] = new Coefficients();
+        }
+        kernel = b.kernel != null ? b.kernel : KernelProvider.get();
+        fused = b.fused;
+        policy = b.policy;
+        pool = new WorkerPool(b.threads);
+
+        List<int[]> segs = new ArrayList<>();
+        paramFirstSeg = new int[n + 1];
+        for (int i = 0; i < n; i++) {
+            paramFirstSeg[i] = segs.size();
+            int size = params[i].size();
+            for (int from = 0; from < size || (from == 0 && size == 0); from += CHUNK) {
+                segs.add(new int[] {i, from, Math.min(size, from + CHUNK)});
+                if (size == 0) {
+                    break;
+                }
+            }
+        }
+        paramFirstSeg[n] = segs.size();
+        segParam = segs.stream().mapToInt(s -> s[0]).toArray();
+        segFrom = segs.stream().mapToInt(s -> s[1]).toArray();
+        segTo = segs.stream().mapToInt(s -> s[2]).toArray();
+        sums = new double[2 * segs.size()];
+        List<Integer> starts = new ArrayList<>();
+        int filled = CHUNK;
+        for (int s = 0; s < segs.size(); s++) {
+            if (filled >= CHUNK) {
+                starts.add(s);
+                filled = 0;
+            }
+            filled += Math.max(1, segTo[s] - segFrom[s]);
+        }
+        starts.add(segs.size());
+        taskStart = starts.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * One optimizer step over every parameter whose gradient is non-null. Returns true when the step
+     * was taken, false when it was skipped under {@link NonFinitePolicy#SKIP_STEP}.
+     *
+     * @throws NonFiniteGradientException under {@link NonFinitePolicy#REFUSE}; nothing was changed
+     */
+    public boolean step() {
+        boolean any = false;
+        for (int i = 0; i < params.length; i++) {
+            float[] g = params[i].grad();
+            active[i] = g != null;
+            if (g != null) {
+                if (g.length != params[i].size()) {
+                    throw new IllegalArgumentException("gradient for '" + params[i].name() + "' has "
+                            + g.length + " elements, expected " + params[i].size());
+                }
+                coef[i].prepare(rules[groupOf[i]], steps[i] + 1);
+                any = true;
+            }
+        }
+        if (!any) {
+            return true;
+        }
+        if (!fused) {
+            return referenceStep();
+        }
+        pool.run(taskStart.length - 1, measureTask);
+        for (int i = 0; i < params.length; i++) {
+            if (!active[i]) {
+                continue;
+            }
+            double sumP = 0;
+            double sumS = 0;
+            for (int s = paramFirstSeg[i]; s < paramFirstSeg[i + 1]; s++) {
+                sumP += sums[2 * s];
+                sumS += sums[2 * s + 1];
+            }
+            if (!Double.isFinite(sumP) || !Double.isFinite(sumS)) {
+                return nonFinite(i);
+            }
+            double ratio = coef[i].ratio.of(sumP, sumS);
+            coef[i].scale = (float) (rules[groupOf[i]].lr() * ratio);
+            // Stash the ratio; it becomes telemetry only once the step is committed below.
+            sums[2 * paramFirstSeg[i]] = ratio;
+        }
+        pool.run(taskStart.length - 1, applyTask);
+        for (int i = 0; i < params.length; i++) {
+            if (active[i]) {
+                lastRatio[i] = sums[2 * paramFirstSeg[i]];
+                steps[i]++;
+            }
+        }
+        return true;
+    }
+
+    private boolean referenceStep() {
+        for (int i = 0; i < params.length; i++) {
+            if (active[i]) {
+                float[] g = params[i].grad();
+                float[] p = params[i].data();
+                for (int k = 0; k < g.length; k++) {
+                    if (!Float.isFinite(g[k]) || !Float.isFinite(p[k])) {
+                        return nonFinite(i);
+                    }
+                }
+            }
+        }
+        for (int i = 0; i < params.length; i++) {
+            if (active[i]) {
+                steps[i]++;
+                lastRatio[i] = ReferenceStep.step(rules[groupOf[i]], steps[i], params[i].data(),
+                        params[i].grad(), m[i], v[i]);
+            }
+        }
+        return true;
+    }
+
+    private boolean nonFinite(int i) {
+        if (policy == NonFinitePolicy.SKIP_STEP) {
+            skippedSteps++;
+            return false;
+        }
+        float[] g = params[i].grad();
+        float[] p = params[i].data();
+        String detail = "a parameter value is non-finite";
+        for (int k = 0; k < g.length; k++) {
+            if (!Float.isFinite(g[k])) {
+                detail = "grad[" + k + "] = " + g[k];
+                break;
+            }
+            if (!Float.isFinite(p[k])) {
+                detail = "parameter[" + k + "] = " + p[k];
+                break;
+            }
+        }
+        throw new NonFiniteGradientException(params[i].name(), detail);
+    }
+
+    private void measure(int task) {
+        for (int s = taskStart[task]; s < taskStart[task + 1]; s++) {
+            int i = segParam[s];
+            if (active[i]) {
+                kernel.measure(coef[i], params[i].data(), params[i].grad(), m[i], v[i], segFrom[s], segTo[s],
+                        sums, 2 * s);
+            }
+        }
+    }
+
+    private void apply(int task) {
+        for (int s = taskStart[task]; s < taskStart[task + 1]; s++) {
+            int i = segParam[s];
+            if (active[i]) {
+                kernel.apply(coef[i], params[i].data(), params[i].grad(), m[i], v[i], segFrom[s], segTo[s]);
+            }
+        }
+    }
+
+    // ---- groups and hyperparameters ----
+
+    public int groupCount() {
+        return rules.length;
+    }
+
+    public Rule rule(int group) {
+        return rules[group];
+    }
+
+    /**
+     * Replaces a group's hyperparameters (e.g. a learning-rate schedule). The moments kind must stay the
+     * same, since the state layout depends on it.
+     */
+    public void setRule(int group, Rule rule) {
+        if (rule.moments() != rules[group].moments()) {
+            throw new IllegalArgumentException("group " + group + ": cannot change moments from "
+                    + rules[group].moments() + " to " + rule.moments());
+        }
+        rules[group] = rule;
+    }
+
+    /** Sets the learning rate of every group. */
+    public void setLearningRate(double lr) {
+        for (int g = 0; g < rules.length; g++) {
+            rules[g] = rules[g].toBuilder().lr(lr).build();
+        }
+    }
+
+    /** The parameters of one group, in order. */
+    public List<Param> params(int group) {
+        List<Param> out = new ArrayList<>();
+        for (int i = 0; i < params.length; i++) {
+            if (groupOf[i] == group) {
+                out.add(params[i]);
+            }
+        }
+        return out;
+    }
+
+    /** All parameters in optimizer order (group by group). */
+    public List<Param> params() {
+        return List.of(params);
+    }
+
+    public int groupOf(int paramIndex) {
+        return groupOf[paramIndex];
+    }
+
+    public int indexOf(String name) {
+        for (int i = 0; i < params.length; i++) {
+            if (params[i].name().equals(name)) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("no parameter named '" + name + "'");
+    }
+
+    // ---- telemetry ----
+
+    /** This tensor's own step count (steps it took part in). */
+    public long stepCount(String name) {
+        return steps[indexOf(name)];
+    }
+
+    /** The trust ratio this tensor used in its last step (1 for rules without one), NaN before any. */
+    public double lastRatio(String name) {
+        return lastRatio[indexOf(name)];
+    }
+
+    /** name to last ratio, in optimizer order. */
+    public Map<String, Double> lastRatios() {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (int i = 0; i < params.length; i++) {
+            out.put(params[i].name(), lastRatio[i]);
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    /** Steps skipped under {@link NonFinitePolicy#SKIP_STEP}. */
+    public long skippedSteps() {
+        return skippedSteps;
+    }
+
+    public String kernelName() {
+        return fused ? kernel.name() : "reference";
+    }
+
+    public int threads() {
+        return pool.threads();
+    }
+
+    // ---- state ----
+
+    /** A deep copy of the optimizer state (hyperparameters, step counts, moments), for checkpoints. */
+    public OptimizerState state() {
+        List<OptimizerState.Group> groups = new ArrayList<>();
+        for (int g = 0; g < rules.length; g++) {
+            List<OptimizerState.Tensor> tensors = new ArrayList<>();
+            for (int i = 0; i < params.length; i++) {
+                if (groupOf[i] == g) {
+                    tensors.add(new OptimizerState.Tensor(params[i].name(), params[i].shape(), steps[i],
+                            lastRatio[i], m[i].clone(), v[i] == null ? null : v[i].clone()));
+                }
+            }
+            groups.add(new OptimizerState.Group(rules[g], tensors));
+        }
+        return new OptimizerState(groups, skippedSteps);
+    }
+
+    /**
+     * Restores a state taken from an optimizer with the same layout: same groups, parameter names,
+     * shapes and moment kinds. Everything is checked before anything is changed.
+     */
+    public void load(OptimizerState state) {
+        List<OptimizerState.Group> groups = state.groups();
+        if (groups.size() != rules.length) {
+            throw new IllegalArgumentException("state has " + groups.size() + " param groups, optimizer has "
+                    + rules.length);
+        }
+        int i = 0;
+        for (int g = 0; g < groups.size(); g++) {
+            OptimizerState.Group group = groups.get(g);
+            if (group.rule().moments() != rules[g].moments()) {
+                throw new IllegalArgumentException("group " + g + ": state uses " + group.rule().moments()
+                        + " moments, optimizer " + rules[g].moments());
+            }
+            for (OptimizerState.Tensor t : group.tensors()) {
+                if (i >= params.length || groupOf[i] != g) {
+                    throw new IllegalArgumentException("group " + g + ": state has more tensors than the optimizer");
+                }
+                t.checkMatches(params[i]);
+                i++;
+            }
+            if (i < params.length && groupOf[i] == g) {
+                throw new IllegalArgumentException("group " + g + ": state lacks tensor '" + params[i].name() + "'");
+            }
+        }
+        if (i != params.length) {
+            throw new IllegalArgumentException("state lacks tensor '" + params[i].name() + "'");
+        }
+        i = 0;
+        for (int g = 0; g < groups.size(); g++) {
+            rules[g] = groups.get(g).rule();
+            for (OptimizerState.Tensor t : groups.get(g).tensors()) {
+                System.arraycopy(t.m(), 0, m[i], 0, m[i].length);
+                if (v[i] != null) {
+                    System.arraycopy(t.v(), 0, v[i], 0, v[i].length);
+                }
+                steps[i] = t.step();
+                lastRatio[i] = t.lastRatio();
+                i++;
+            }
+        }
+        skippedSteps = state.skippedSteps();
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+
+    /** Builds an {@link Optimizer}. */
+    public static final class Builder {
+        private final List<GroupSpec> groups = new ArrayList<>();
+        private int threads = Math.min(4, Runtime.getRuntime().availableProcessors());
+        private Kernel kernel;
+        private boolean fused = true;
+        private NonFinitePolicy policy = NonFinitePolicy.REFUSE;
+
+        private static final class GroupSpec {
+            final Rule rule;
+            final List<Param> params;
+
+            GroupSpec(Rule rule, List<Param> params) {
+                this.rule = rule;
+                this.params = params;
+            }
+        }
+
+        /** Adds a param group: these tensors, with these hyperparameters. */
+        public Builder group(Rule rule, Collection<Param> params) {
+            if (rule == null) {
+                throw new IllegalArgumentException("rule must not be null");
+            }
+            groups.add(new GroupSpec(rule, new ArrayList<>(params)));
+            return this;
+        }
+
+        /**
+         * Moves the parameters of the groups so far whose names fully match {@code regex} into new
+         * groups with a derived rule, e.g. {@code override(".*bias|.*norm.*", r -> r.adapt(false))}.
+         */
+        public Builder override(String regex, UnaryOperator<Rule.Builder> change) {
+            Pattern pattern = Pattern.compile(regex);
+            int existing = groups.size();
+            for (int g = 0; g < existing; g++) {
+                GroupSpec spec = groups.get(g);
+                List<Param> moved = new ArrayList<>();
+                spec.params.removeIf(p -> pattern.matcher(p.name()).matches() && moved.add(p));
+                if (!moved.isEmpty()) {
+                    groups.add(new GroupSpec(change.apply(spec.rule.toBuilder()).build(), moved));
+                }
+            }
+            groups.removeIf(spec -> spec.params.isEmpty());
+            return this;
+        }
+
+        /** Threads for the fused path (default: min(4, available processors)); results do not depend on it. */
+        public Builder threads(int threads) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+            }
+            this.threads = threads;
+            return this;
+        }
+
+        /** Forces a kernel (default: {@link KernelProvider#get()}). */
+        public Builder kernel(Kernel kernel) {
+            this.kernel = kernel;
+            return this;
+        }
+
+        /** false: the per-tensor reference path instead of the fused kernels. */
+        public Builder fused(boolean fused) {
+            this.fused = fused;
+            return this;
+        }
+
+        public Builder nonFinitePolicy(NonFinitePolicy policy) {
+            this.policy = policy;
+            return this;
+        }
+
+        public Optimizer build() {
+            if (groups.isEmpty()) {
+                throw new IllegalArgumentException("no parameters: add at least one group");
+            }
+            Set<String> names = new HashSet<>();
+            Set<Param> seen = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            for (GroupSpec g : groups) {
+                for (Param p : g.params) {
+                    if (!seen.add(p)) {
+                        throw new IllegalArgumentException("parameter '" + p.name() + "' is in more than one group");
+                    }
+                    if (!names.add(p.name())) {
+                        throw new IllegalArgumentException("two parameters are named '" + p.name() + "'");
+                    }
+                }
+            }
+            return new Optimizer(this);
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package org.pamadam.optim;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntConsumer;
+
+/**
+ * A fixed set of daemon threads that run tasks {@code 0..count-1} of one phase, the caller taking
+ * part. Which thread runs which task does not matter to the results: every task writes only its own
+ * slots, and the optimizer combines them in task order. No allocation per phase.
+ */
+final class WorkerPool implements AutoCloseable {
+    private final Thread[] workers;
+    /** High 32 bits: phase number; low 32 bits: next task index. Stale workers see a new phase and stop. */
+    private final AtomicLong ticket = new AtomicLong();
+    private final AtomicInteger remaining = new AtomicInteger();
+    private volatile IntConsumer body;
+    private volatile int count;
+    private volatile int phase;
+    private volatile boolean closed;
+    private volatile Throwable failure;
+
+    WorkerPool(int threads) {
+        workers = new Thread[Math.max(0, threads - 1)];
+        for (int w = 0; w < workers.length; w++) {
+            Thread t = new Thread(this::workerLoop, "pamadam-worker-" + (w + 1));
+            t.setDaemon(true);
+            workers[w] = t;
+            t.start();
+        }
+    }
+
+    int threads() {
+        return workers.length + 1;
+    }
+
+    /** Runs {@code body} for every index in {@code [0, count)} and returns when all are done. */
+    void run(int count, IntConsumer body) {
+        if (workers.length == 0 || count <= 1) {
+            for (int i = 0; i < count; i++) {
+                body.accept(i);
+            }
+            return;
+        }
+        this.body = body;
+        this.count = count;
+        this.failure = null;
+        remaining.set(count);
+        int next = phase + 1;
+        ticket.set((long) next << 32);
+        phase = next;
+        for (Thread t : workers) {
+            LockSupport.unpark(t);
+        }
+        work(next);
+        int spins = 0;
+        while (remaining.get() > 0) {
+            if (++spins < 10_000) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+        Throwable f = failure;
+        if (f != null) {
+            if (f instanceof RuntimeException) {
+                throw (RuntimeException) f;
+            }
+            if (f instanceof Error) {
+                throw (Error) f;
+            }
+            throw new IllegalStateException(f);
+        }
+    }
+
+    private void work(int myPhase) {
+        IntConsumer b = body;
+        int n = count;
+        while (true) {
+            long t = ticket.getAndIncrement();
+            int index = (int) t;
+            if ((int) (t >>> 32) != myPhase || index >= n) {
+                return;
+            }
+            try {
+                b.accept(index);
+            } catch (Throwable e) {
+                failure = e;
+            } finally {
+                remaining.decrementAndGet();
+            }
+        }
+    }
+
+    private void workerLoop() {
+        int seen = 0;
+        while (!closed) {
+            int p = phase;
+            if (p == seen) {
+                LockSupport.park(this);
+                continue;
+            }
+            seen = p;
+            work(p);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (Thread t : workers) {
+            LockSupport.unpark(t);
+        }
+    }
+}

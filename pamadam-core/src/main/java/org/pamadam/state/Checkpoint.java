@@ -1,0 +1,276 @@
+package org.pamadam.state;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+import org.pamadam.optim.Optimizer;
+import org.pamadam.optim.OptimizerState;
+import org.pamadam.rule.Decay;
+import org.pamadam.rule.Moments;
+import org.pamadam.rule.Rule;
+import org.pamadam.rule.TrustRatio;
+
+/**
+ * The optimizer checkpoint file: a versioned binary format with a CRC32C of everything before it.
+ *
+ * <pre>
+ * "PAMADAM-STATE\0\0\0" (16 bytes) | u32 version = 1 | u64 payload length | payload | u32 crc32c(all before)
+ * payload: u32 groups, per group: rule, u32 tensors, per tensor:
+ *          name, u32 rank, u32 dims..., u64 step, f64 last ratio, u32 m length, f32 m..., i32 v length (-1: none), f32 v...
+ *          then u64 skipped steps
+ * rule:    name, moments, decay, ratio (strings), f64 lr, beta1, beta2, eps, weightDecay, u8 adapt
+ * strings: u32 byte length + UTF-8
+ * </pre>
+ * All numbers little-endian. Saving writes a temporary file beside the target, forces it to disk and
+ * renames it over the target, so a crash never leaves a half-written checkpoint under the real name.
+ * Loading checks magic, version, length and checksum and decodes the whole state before the live
+ * optimizer is touched; any failure is a {@link CheckpointException} and the optimizer is unchanged.
+ */
+public final class Checkpoint {
+    static final byte[] MAGIC = "PAMADAM-STATE\0\0\0".getBytes(StandardCharsets.US_ASCII);
+    public static final int VERSION = 1;
+    private static final int HEADER = MAGIC.length + 4 + 8;
+
+    private Checkpoint() {
+    }
+
+    /** Saves the optimizer's state to {@code file} atomically. */
+    public static void save(Optimizer optimizer, Path file) throws IOException {
+        writeAtomically(file, encode(optimizer.state()));
+    }
+
+    /** Loads {@code file} into the optimizer, or throws leaving it untouched. */
+    public static void load(Optimizer optimizer, Path file) throws IOException {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new CheckpointException(file + ": no such checkpoint file");
+        }
+        OptimizerState state = decode(bytes, file.toString());
+        try {
+            optimizer.load(state);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(file + ": does not fit this optimizer: " + e.getMessage());
+        }
+    }
+
+    /** Writes {@code bytes} to a temporary sibling, syncs it, and renames it to {@code file}. */
+    public static void writeAtomically(Path file, byte[] bytes) throws IOException {
+        Path abs = file.toAbsolutePath();
+        Path dir = abs.getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, abs.getFileName().toString(), ".tmp");
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer buf = ByteBuffer.wrap(bytes);
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** The file format's bytes for a state. */
+    public static byte[] encode(OptimizerState state) {
+        ByteArrayOutputStream payload = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(payload)) {
+            Le le = new Le(out);
+            le.u32(state.groups().size());
+            for (OptimizerState.Group g : state.groups()) {
+                Rule r = g.rule();
+                le.string(r.name());
+                le.string(r.moments().name());
+                le.string(r.decay().name());
+                le.string(r.ratio().name());
+                le.f64(r.lr());
+                le.f64(r.beta1());
+                le.f64(r.beta2());
+                le.f64(r.eps());
+                le.f64(r.weightDecay());
+                out.writeByte(r.adapt() ? 1 : 0);
+                le.u32(g.tensors().size());
+                for (OptimizerState.Tensor t : g.tensors()) {
+                    le.string(t.name());
+                    le.u32(t.shape().length);
+                    for (int d : t.shape()) {
+                        le.u32(d);
+                    }
+                    le.u64(t.step());
+                    le.f64(t.lastRatio());
+                    le.floats(t.m());
+                    if (t.v() == null) {
+                        le.u32(-1);
+                    } else {
+                        le.floats(t.v());
+                    }
+                }
+            }
+            le.u64(state.skippedSteps());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        byte[] body = payload.toByteArray();
+        ByteBuffer buf = ByteBuffer.allocate(HEADER + body.length + 4).order(ByteOrder.LITTLE_ENDIAN);
+        buf.put(MAGIC).putInt(VERSION).putLong(body.length).put(body);
+        CRC32C crc = new CRC32C();
+        crc.update(buf.array(), 0, HEADER + body.length);
+        buf.putInt((int) crc.getValue());
+        return buf.array();
+    }
+
+    /** Decodes and validates a checkpoint; {@code source} names it in errors. */
+    public static OptimizerState decode(byte[] bytes, String source) throws CheckpointException {
+        if (bytes.length < HEADER + 4) {
+            throw new CheckpointException(source + ": truncated (" + bytes.length + " bytes, header needs "
+                    + (HEADER + 4) + ")");
+        }
+        ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        byte[] magic = new byte[MAGIC.length];
+        buf.get(magic);
+        if (!java.util.Arrays.equals(magic, MAGIC)) {
+            throw new CheckpointException(source + ": not a PAMAdam optimizer checkpoint (bad magic)");
+        }
+        int version = buf.getInt();
+        if (version != VERSION) {
+            throw new CheckpointException(source + ": checkpoint format version " + version
+                    + ", this build reads version " + VERSION);
+        }
+        long length = buf.getLong();
+        if (length != bytes.length - HEADER - 4L) {
+            throw new CheckpointException(source + ": truncated or padded: header says " + length
+                    + " payload bytes, file has " + (bytes.length - HEADER - 4L));
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, 0, bytes.length - 4);
+        int stored = ByteBuffer.wrap(bytes, bytes.length - 4, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
+        if (stored != (int) crc.getValue()) {
+            throw new CheckpointException(source + ": checksum mismatch (file is corrupted)");
+        }
+        try {
+            return readPayload(buf.limit(bytes.length - 4), source);
+        } catch (BufferUnderflowException | IllegalArgumentException e) {
+            throw new CheckpointException(source + ": malformed payload: "
+                    + (e.getMessage() == null ? "unexpected end" : e.getMessage()));
+        }
+    }
+
+    private static OptimizerState readPayload(ByteBuffer buf, String source) throws CheckpointException {
+        int groupCount = count(buf, "group count");
+        List<OptimizerState.Group> groups = new ArrayList<>();
+        for (int g = 0; g < groupCount; g++) {
+            String name = string(buf);
+            Moments moments = Moments.valueOf(string(buf));
+            Decay decay = Decay.valueOf(string(buf));
+            TrustRatio ratio = TrustRatio.valueOf(string(buf));
+            Rule rule = new Rule(name, moments, decay, ratio, buf.getDouble(), buf.getDouble(), buf.getDouble(),
+                    buf.getDouble(), buf.getDouble(), buf.get() != 0);
+            int tensorCount = count(buf, "tensor count");
+            List<OptimizerState.Tensor> tensors = new ArrayList<>();
+            for (int t = 0; t < tensorCount; t++) {
+                String tname = string(buf);
+                int rank = count(buf, "rank");
+                int[] shape = new int[rank];
+                for (int d = 0; d < rank; d++) {
+                    shape[d] = count(buf, "dimension");
+                }
+                long step = buf.getLong();
+                double lastRatio = buf.getDouble();
+                float[] m = floats(buf);
+                int vlen = buf.getInt();
+                float[] v = vlen < 0 ? null : floats(buf, vlen);
+                tensors.add(new OptimizerState.Tensor(tname, shape, step, lastRatio, m, v));
+            }
+            groups.add(new OptimizerState.Group(rule, tensors));
+        }
+        long skipped = buf.getLong();
+        if (buf.hasRemaining()) {
+            throw new CheckpointException(source + ": " + buf.remaining() + " unexpected trailing bytes");
+        }
+        return new OptimizerState(groups, skipped);
+    }
+
+    private static int count(ByteBuffer buf, String what) {
+        int n = buf.getInt();
+        if (n < 0 || n > buf.remaining() + 1) {
+            throw new IllegalArgumentException("implausible " + what + " " + n);
+        }
+        return n;
+    }
+
+    private static String string(ByteBuffer buf) {
+        byte[] b = new byte[count(buf, "string length")];
+        buf.get(b);
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    private static float[] floats(ByteBuffer buf) {
+        return floats(buf, buf.getInt());
+    }
+
+    private static float[] floats(ByteBuffer buf, int n) {
+        if (n < 0 || (long) n * 4 > buf.remaining()) {
+            throw new IllegalArgumentException("array of " + n + " floats exceeds the file");
+        }
+        float[] out = new float[n];
+        buf.asFloatBuffer().get(out);
+        buf.position(buf.position() + 4 * n);
+        return out;
+    }
+
+    /** Little-endian writes over a DataOutputStream (which is big-endian). */
+    private static final class Le {
+        private final DataOutputStream out;
+
+        Le(DataOutputStream out) {
+            this.out = out;
+        }
+
+        void u32(int x) throws IOException {
+            out.writeInt(Integer.reverseBytes(x));
+        }
+
+        void u64(long x) throws IOException {
+            out.writeLong(Long.reverseBytes(x));
+        }
+
+        void f64(double x) throws IOException {
+            u64(Double.doubleToRawLongBits(x));
+        }
+
+        void string(String s) throws IOException {
+            byte[] b = s.getBytes(StandardCharsets.UTF_8);
+            u32(b.length);
+            out.write(b);
+        }
+
+        void floats(float[] a) throws IOException {
+            u32(a.length);
+            ByteBuffer bb = ByteBuffer.allocate(4 * a.length).order(ByteOrder.LITTLE_ENDIAN);
+            bb.asFloatBuffer().put(a);
+            out.write(bb.array());
+        }
+    }
+}
