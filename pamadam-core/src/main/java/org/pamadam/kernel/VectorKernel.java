@@ -25,41 +25,62 @@ final class VectorKernel implements Kernel {
         return "vector-" + S.vectorBitSize();
     }
 
-    private static FloatVector step(Coefficients c, FloatVector m, FloatVector v, FloatVector p) {
-        FloatVector denom = v.div(c.biasCorrection2).lanewise(VectorOperators.SQRT).add(c.eps);
-        return m.div(c.biasCorrection1).div(denom).add(p.mul(c.stepDecay));
-    }
-
     @Override
     public void measure(Coefficients c, float[] p, float[] g, float[] m, float[] v, int from, int to,
                         double[] sums, int slot) {
-        int len = S.length();
-        int upper = from + S.loopBound(to - from);
+        // One method per mode, each with its own loop: C2 compiles each against its own profile, so
+        // a rule used later in the JVM's life does not run a loop compiled for another (which made
+        // the vectors escape to the heap).
+        int end = from + S.loopBound(to - from);
+        if (c.ratio == TrustRatio.NONE) {
+            checkFinite(c, p, g, from, end, sums, slot);
+        } else {
+            measureRatio(c, p, g, m, v, from, end, sums, slot, c.ratio == TrustRatio.MEAN_ABS);
+        }
+        if (end < to) {
+            double paramSum = sums[slot];
+            double stepSum = sums[slot + 1];
+            ScalarKernel.SCALAR.measure(c, p, g, m, v, end, to, sums, slot);
+            sums[slot] += paramSum;
+            sums[slot + 1] += stepSum;
+        }
+    }
+
+    /** No ratio: only g*0 summed, which is NaN exactly when some gradient is NaN or infinite. */
+    private static void checkFinite(Coefficients c, float[] p, float[] g, int from, int end, double[] sums,
+                                    int slot) {
+        FloatVector acc = FloatVector.zero(S);
+        for (int i = from; i < end; i += S.length()) {
+            FloatVector pv = FloatVector.fromArray(S, p, i);
+            acc = acc.add(FloatVector.fromArray(S, g, i).add(pv.mul(c.gradDecay)).mul(0f));
+        }
+        sums[slot] = 0;
+        sums[slot + 1] = acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static void measureRatio(Coefficients c, float[] p, float[] g, float[] m, float[] v, int from, int end,
+                                     double[] sums, int slot, boolean meanAbs) {
         double paramSum = 0;
         double stepSum = 0;
         FloatVector accP = FloatVector.zero(S);
         FloatVector accU = FloatVector.zero(S);
         int inBlock = 0;
-        boolean none = c.ratio == TrustRatio.NONE;
-        boolean meanAbs = c.ratio == TrustRatio.MEAN_ABS;
-        int i = from;
-        for (; i < upper; i += len) {
+        for (int i = from; i < end; i += S.length()) {
             FloatVector pv = FloatVector.fromArray(S, p, i);
             FloatVector gv = FloatVector.fromArray(S, g, i).add(pv.mul(c.gradDecay));
-            if (none) {
-                accU = accU.add(gv.mul(0f));
+            FloatVector mv = FloatVector.fromArray(S, m, i).mul(c.beta1).add(gv.mul(c.oneMinusBeta1));
+            FloatVector vv = FloatVector.fromArray(S, v, i).mul(c.beta2).add(gv.mul(c.oneMinusBeta2).mul(gv));
+            // Written out, not a helper method: a helper taking vectors is not always inlined by C2
+            // (cold call sites), and then every vector is boxed on the heap.
+            FloatVector u = mv.div(c.biasCorrection1)
+                    .div(vv.div(c.biasCorrection2).lanewise(VectorOperators.SQRT).add(c.eps))
+                    .add(pv.mul(c.stepDecay));
+            if (meanAbs) {
+                accP = accP.add(pv.abs());
+                accU = accU.add(u.abs());
             } else {
-                FloatVector mv = FloatVector.fromArray(S, m, i).mul(c.beta1).add(gv.mul(c.oneMinusBeta1));
-                FloatVector vv = FloatVector.fromArray(S, v, i).mul(c.beta2)
-                        .add(gv.mul(c.oneMinusBeta2).mul(gv));
-                FloatVector u = step(c, mv, vv, pv);
-                if (meanAbs) {
-                    accP = accP.add(pv.abs());
-                    accU = accU.add(u.abs());
-                } else {
-                    accP = accP.add(pv.mul(pv));
-                    accU = accU.add(u.mul(u));
-                }
+                accP = accP.add(pv.mul(pv));
+                accU = accU.add(u.mul(u));
             }
             if (++inBlock == BLOCK) {
                 paramSum += accP.reduceLanes(VectorOperators.ADD);
@@ -69,44 +90,45 @@ final class VectorKernel implements Kernel {
                 inBlock = 0;
             }
         }
-        paramSum += accP.reduceLanes(VectorOperators.ADD);
-        stepSum += accU.reduceLanes(VectorOperators.ADD);
-        if (i < to) {
-            ScalarKernel.SCALAR.measure(c, p, g, m, v, i, to, sums, slot);
-            paramSum += sums[slot];
-            stepSum += sums[slot + 1];
-        }
-        sums[slot] = paramSum;
-        sums[slot + 1] = stepSum;
+        sums[slot] = paramSum + accP.reduceLanes(VectorOperators.ADD);
+        sums[slot + 1] = stepSum + accU.reduceLanes(VectorOperators.ADD);
     }
 
     @Override
     public void apply(Coefficients c, float[] p, float[] g, float[] m, float[] v, int from, int to) {
-        int len = S.length();
-        int upper = from + S.loopBound(to - from);
-        int i = from;
+        int end = from + S.loopBound(to - from);
         if (c.moments == Moments.MOMENTUM) {
-            for (; i < upper; i += len) {
-                FloatVector pv = FloatVector.fromArray(S, p, i);
-                FloatVector gv = FloatVector.fromArray(S, g, i).add(pv.mul(c.gradDecay));
-                FloatVector mv = FloatVector.fromArray(S, m, i).mul(c.beta1).add(gv);
-                mv.intoArray(m, i);
-                pv.mul(c.decayFactor).sub(mv.mul(c.scale)).intoArray(p, i);
-            }
+            applyMomentum(c, p, g, m, from, end);
         } else {
-            for (; i < upper; i += len) {
-                FloatVector pv = FloatVector.fromArray(S, p, i);
-                FloatVector gv = FloatVector.fromArray(S, g, i).add(pv.mul(c.gradDecay));
-                FloatVector mv = FloatVector.fromArray(S, m, i).mul(c.beta1).add(gv.mul(c.oneMinusBeta1));
-                FloatVector vv = FloatVector.fromArray(S, v, i).mul(c.beta2)
-                        .add(gv.mul(c.oneMinusBeta2).mul(gv));
-                mv.intoArray(m, i);
-                vv.intoArray(v, i);
-                pv.mul(c.decayFactor).sub(step(c, mv, vv, pv).mul(c.scale)).intoArray(p, i);
-            }
+            applyAdam(c, p, g, m, v, from, end);
         }
-        if (i < to) {
-            ScalarKernel.SCALAR.apply(c, p, g, m, v, i, to);
+        if (end < to) {
+            ScalarKernel.SCALAR.apply(c, p, g, m, v, end, to);
+        }
+    }
+
+    private static void applyMomentum(Coefficients c, float[] p, float[] g, float[] m, int from, int end) {
+        for (int i = from; i < end; i += S.length()) {
+            FloatVector pv = FloatVector.fromArray(S, p, i);
+            FloatVector gv = FloatVector.fromArray(S, g, i).add(pv.mul(c.gradDecay));
+            FloatVector mv = FloatVector.fromArray(S, m, i).mul(c.beta1).add(gv);
+            mv.intoArray(m, i);
+            pv.mul(c.decayFactor).sub(mv.mul(c.scale)).intoArray(p, i);
+        }
+    }
+
+    private static void applyAdam(Coefficients c, float[] p, float[] g, float[] m, float[] v, int from, int end) {
+        for (int i = from; i < end; i += S.length()) {
+            FloatVector pv = FloatVector.fromArray(S, p, i);
+            FloatVector gv = FloatVector.fromArray(S, g, i).add(pv.mul(c.gradDecay));
+            FloatVector mv = FloatVector.fromArray(S, m, i).mul(c.beta1).add(gv.mul(c.oneMinusBeta1));
+            FloatVector vv = FloatVector.fromArray(S, v, i).mul(c.beta2).add(gv.mul(c.oneMinusBeta2).mul(gv));
+            mv.intoArray(m, i);
+            vv.intoArray(v, i);
+            FloatVector u = mv.div(c.biasCorrection1)
+                    .div(vv.div(c.biasCorrection2).lanewise(VectorOperators.SQRT).add(c.eps))
+                    .add(pv.mul(c.stepDecay));
+            pv.mul(c.decayFactor).sub(u.mul(c.scale)).intoArray(p, i);
         }
     }
 }

@@ -43,11 +43,14 @@ final class WorkerPool implements AutoCloseable {
             }
             return;
         }
+        int next = phase + 1;
+        // Close the old phase before publishing the new task: a worker still in the old phase that
+        // read the new count must not find an old-phase ticket below it and run a new task early.
+        ticket.set(((long) next << 32) | Integer.MAX_VALUE);
         this.body = body;
         this.count = count;
         this.failure = null;
         remaining.set(count);
-        int next = phase + 1;
         ticket.set((long) next << 32);
         phase = next;
         for (Thread t : workers) {
@@ -78,10 +81,15 @@ final class WorkerPool implements AutoCloseable {
         IntConsumer b = body;
         int n = count;
         while (true) {
-            long t = ticket.getAndIncrement();
+            // Claim with compare-and-set, never getAndIncrement: a worker still in an old phase must
+            // not consume (and so lose) a ticket of the new one.
+            long t = ticket.get();
             int index = (int) t;
             if ((int) (t >>> 32) != myPhase || index >= n) {
                 return;
+            }
+            if (!ticket.compareAndSet(t, t + 1)) {
+                continue;
             }
             try {
                 b.accept(index);
