@@ -1,0 +1,167 @@
+package org.pamadam.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pamadam.trace.Replay;
+import org.pamadam.trace.Trace;
+import org.pamadam.trace.TraceCodec;
+
+/** {@code pamadam replay} end to end: exit codes, the table, --out, and every malformed-input case. */
+class ReplayCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    private record Outcome(int code, String out, String err) {
+    }
+
+    private static Outcome run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Outcome(code, out.toString(), err.toString());
+    }
+
+    private Path golden(String name) throws Exception {
+        Path file = dir.resolve(name + ".json");
+        try (InputStream in = getClass().getResourceAsStream("/golden/" + name + ".json")) {
+            Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        return file;
+    }
+
+    /** A copy of a golden trace with one edit applied to its JSON. */
+    private Path edited(String name, Consumer<ObjectNode> edit) throws Exception {
+        ObjectNode root = (ObjectNode) JSON.readTree(golden(name).toFile());
+        edit.accept(root);
+        Path file = Files.createTempFile(dir, name + "-edited", ".json");
+        JSON.writeValue(file.toFile(), root);
+        return file;
+    }
+
+    @Test
+    void replaysEveryBundledTrace() {
+        Outcome o = run("replay");
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("10 of 10 trace(s) agree"), o.out());
+        assertTrue(o.out().contains("large_tensor"));
+        assertFalse(o.out().contains("FAIL"));
+    }
+
+    @Test
+    void outFileIsATraceThatAgreesWithTheOriginal() throws Exception {
+        Path in = golden("multi_tensor");
+        Path out = dir.resolve("replayed.json");
+        Outcome o = run("replay", in.toString(), "--out", out.toString());
+        assertEquals(0, o.code(), o.err());
+        Trace original = TraceCodec.read(in);
+        Trace replayed = TraceCodec.read(out);
+        assertEquals(original.params().size(), replayed.params().size());
+        // Our output, taken as the expected values, must sit within the bounds of PyTorch's: replay
+        // the original's gradients through an "engine" that reads our written values back.
+        for (int s = 0; s < original.steps().size(); s++) {
+            Trace.Step want = original.steps().get(s);
+            Trace.Step got = replayed.steps().get(s);
+            assertEquals(original.params().size(), got.expected().size(), "expected at every step");
+            for (var e : want.expected().entrySet()) {
+                float[] a = e.getValue();
+                float[] b = got.expected().get(e.getKey());
+                double maxDiff = 0, scale = 0;
+                for (int i = 0; i < a.length; i++) {
+                    maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+                    scale = Math.max(scale, Math.abs(a[i]));
+                }
+                assertTrue(maxDiff <= Replay.PARAM_BOUND * scale, "step " + s + " " + e.getKey());
+            }
+            for (var e : want.ratios().entrySet()) {
+                assertEquals(e.getValue(), got.ratios().get(e.getKey()), 1e-4 * e.getValue(), "ratio " + e.getKey());
+            }
+        }
+        assertEquals(0, run("replay", out.toString()).code(), "the written trace replays too");
+    }
+
+    @Test
+    void severalTracesWithOutWriteADirectory() throws Exception {
+        Path out = dir.resolve("outdir");
+        Outcome o = run("replay", golden("zero_bias").toString(), golden("adam_reference").toString(),
+                "--out", out.toString());
+        assertEquals(0, o.code(), o.err());
+        assertTrue(Files.exists(out.resolve("zero_bias.json")));
+        assertTrue(Files.exists(out.resolve("adam_reference.json")));
+    }
+
+    @Test
+    void disagreementExitsOne() throws Exception {
+        Path bad = edited("zero_grad", root -> {
+            ObjectNode last = (ObjectNode) root.withArray("steps").get(root.withArray("steps").size() - 1);
+            ObjectNode expected = (ObjectNode) last.get("expected");
+            expected.put("w", TraceCodec.encode(new float[] {9, 9, 9, 9, 9}));
+        });
+        Outcome o = run("replay", bad.toString());
+        assertEquals(1, o.code(), o.out());
+        assertTrue(o.out().contains("FAIL"));
+    }
+
+    private void malformed(Path file, String fragment) {
+        Outcome o = run("replay", file.toString());
+        assertEquals(2, o.code(), o.out() + o.err());
+        String err = o.err().replace("WARNING: Using incubator modules: jdk.incubator.vector\n", "");
+        assertTrue(err.startsWith("pamadam: error: "), err);
+        assertEquals(1, err.strip().lines().count(), "one line, no stack trace: " + err);
+        assertTrue(err.contains(fragment), "'" + err + "' should mention '" + fragment + "'");
+    }
+
+    @Test
+    void malformedInputExitsTwoWithANamedError() throws Exception {
+        byte[] full = Files.readAllBytes(golden("basic_matrix"));
+        Path truncated = dir.resolve("truncated.json");
+        Files.write(truncated, java.util.Arrays.copyOf(full, full.length / 2));
+        malformed(truncated, "not valid JSON");
+        Path text = dir.resolve("text.json");
+        Files.writeString(text, "hello");
+        malformed(text, "not valid JSON");
+        malformed(dir.resolve("missing.json"), "no such file");
+        malformed(edited("basic_matrix", r -> r.put("format", "pamadam-trace/9")), "unknown format");
+        malformed(edited("basic_matrix", r -> r.put("optimizer", "adagrad")), "unknown optimizer 'adagrad'");
+        malformed(edited("basic_matrix", r -> ((ObjectNode) r.get("hyper")).put("lr", -0.1)), "lr must be");
+        malformed(edited("basic_matrix", r -> ((ObjectNode) r.get("hyper")).putArray("betas").add(1.5).add(0.9)),
+                "beta1");
+        malformed(edited("basic_matrix", r -> {
+            ArrayNode shape = ((ObjectNode) r.withArray("params").get(0)).putArray("shape");
+            shape.add(3).add(3);
+        }), "shape [3, 3]");
+        malformed(edited("multi_tensor", r -> {
+            ObjectNode grads = (ObjectNode) r.withArray("steps").get(2).get("grads");
+            grads.put(grads.fieldNames().next(), TraceCodec.encode(new float[] {1, 2, 3}));
+        }), "steps[2]");
+    }
+
+    @Test
+    void unknownEngineExitsTwo() {
+        Outcome o = run("replay", "--engine", "tensorflow");
+        assertEquals(2, o.code());
+        assertTrue(o.err().contains("unknown engine 'tensorflow'"), o.err());
+        assertTrue(o.err().contains("core"), o.err());
+    }
+
+    @Test
+    void versionNamesTheKernel() {
+        Outcome o = run("--version");
+        assertEquals(0, o.code());
+        assertTrue(o.out().contains("kernel: vector"), o.out());
+    }
+}
