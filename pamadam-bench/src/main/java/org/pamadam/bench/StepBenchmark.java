@@ -32,7 +32,7 @@ import org.pamadam.rule.Rule;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx6g", "-Dai.djl.offline=true"})
 public class StepBenchmark {
 
-    @Param({"pamadam", "adam", "lamb", "nd4j-adam", "dl4j-pamadam"})
+    @Param({"pamadam", "adam", "lamb", "nd4j-adam", "djl-adam", "dl4j-pamadam", "djl-pamadam"})
     public String optimizer;
 
     @Param({"transformer-10m", "many-small"})
