@@ -48,8 +48,8 @@ final class ParamSets {
     }
 
     /**
-     * A ResNet-like list of 322 small tensors (100 blocks of a 32x32x1x1 conv and its batch-norm
-     * weight and bias, a stem and a head): 110,218 elements. Measures per-tensor overhead.
+     * A ResNet-like list of 302 small tensors (100 blocks of a 32x32x1x1 conv and its batch-norm
+     * weight and bias, a stem and a head): 109,984 elements. Measures per-tensor overhead.
      */
     static List<Shape> manySmall() {
         List<Shape> out = new ArrayList<>();

@@ -8,6 +8,7 @@ import java.nio.FloatBuffer;
 import org.pamadam.kernel.Coefficients;
 import org.pamadam.kernel.Kernel;
 import org.pamadam.kernel.KernelProvider;
+import org.pamadam.optim.NonFiniteGradientException;
 
 /**
  * The CPU fast path: on DJL's PyTorch engine a contiguous float32 CPU tensor exposes its memory as a
@@ -68,7 +69,7 @@ final class HostStep {
      *
      * @return the trust ratio used (1 when the rule has none)
      */
-    double apply(Coefficients c, double lr, NDArray weight, NDArray grad, float rescale, float clip,
+    double apply(String name, Coefficients c, double lr, NDArray weight, NDArray grad, float rescale, float clip,
                  float[] m, float[] v) {
         int n = Math.toIntExact(weight.size());
         if (p.length < n) {
@@ -90,11 +91,24 @@ final class HostStep {
             }
         }
         kernel.measure(c, p, g, m, v, 0, n, sums, 0);
+        if (!Double.isFinite(sums[0]) || !Double.isFinite(sums[1])) {
+            // Pass one only reads: refusing here leaves the weight and its moments untouched.
+            throw new NonFiniteGradientException(name, firstNonFinite(g, n));
+        }
         double ratio = c.ratio.of(sums[0], sums[1]);
         c.scale = (float) (lr * ratio);
         kernel.apply(c, p, g, m, v, 0, n);
         weightMemory.rewind();
         weightMemory.put(p, 0, n);
         return ratio;
+    }
+
+    private static String firstNonFinite(float[] g, int n) {
+        for (int i = 0; i < n; i++) {
+            if (!Float.isFinite(g[i])) {
+                return "grad[" + i + "] = " + g[i];
+            }
+        }
+        return "a weight value is non-finite";
     }
 }

@@ -54,9 +54,11 @@ import org.pamadam.rule.Rule;
  * </ul>
  *
  * <p>Gradients are first multiplied by {@code rescaleGrad} and then, when {@code clipGrad > 0},
- * clipped to {@code [-clipGrad, clipGrad]}, as DJL's built-ins do. No value is read back to the host
- * during a step; a non-finite gradient therefore propagates into the weights, as with DJL's
- * built-ins. Call {@code update} outside a gradient collector (as {@code Trainer.step()} does).
+ * clipped to {@code [-clipGrad, clipGrad]}, as DJL's built-ins do. On the host path a NaN or infinite
+ * gradient is refused with {@link org.pamadam.optim.NonFiniteGradientException} naming the parameter,
+ * and that weight and its moments are left untouched (the kernel's first pass only reads). The
+ * NDArray path reads nothing back to the host during a step, so there a non-finite gradient
+ * propagates into the weights, as with DJL's built-ins. Call {@code update} outside a gradient collector (as {@code Trainer.step()} does).
  *
  * <p>Close the optimizer when training ends (after the trainer) to free its state:
  * <pre>{@code
@@ -168,7 +170,7 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
             Rule stepRule = stepRule(parameterId, slot.adapt, globalCount);
             coefficients.prepare(stepRule, t);
             if (slot.host) {
-                slot.hostRatio = hostStep.apply(coefficients, stepRule.lr(), weight, grad, rescaleGrad, clipGrad,
+                slot.hostRatio = hostStep.apply(parameterId, coefficients, stepRule.lr(), weight, grad, rescaleGrad, clipGrad,
                         slot.hostM, slot.hostV);
             } else {
                 deviceStep(slot, weight, grad);

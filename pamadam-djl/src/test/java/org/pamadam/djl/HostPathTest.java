@@ -77,4 +77,29 @@ class HostPathTest {
             assertEquals(djl.lastRatio("f32"), djl.lastRatio("f64"), 1e-6);
         }
     }
+
+    @Test
+    void aNonFiniteGradientIsRefusedOnTheHostPathLeavingTheWeightUntouched() {
+        try (NDManager manager = DjlEngine.startEngine().newBaseManager();
+             RuleOptimizer djl = PamAdam.builder().build()) {
+            NDArray w = manager.create(new float[] {1, -2, 3, -4});
+            try (NDArray g = manager.create(new float[] {0.1f, 0.2f, 0.3f, 0.4f})) {
+                djl.update("w", w, g);
+            }
+            assertTrue(djl.usesHostKernel("w"));
+            float[] before = w.toFloatArray();
+            try (NDArray g = manager.create(new float[] {0.1f, Float.NaN, 0.3f, 0.4f})) {
+                org.pamadam.optim.NonFiniteGradientException e = org.junit.jupiter.api.Assertions.assertThrows(
+                        org.pamadam.optim.NonFiniteGradientException.class, () -> djl.update("w", w, g));
+                assertEquals("w", e.tensor());
+                assertTrue(e.getMessage().contains("grad[1] = NaN"), e.getMessage());
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(before, w.toFloatArray());
+            assertEquals(1, djl.stepCount("w"), "the refused step does not count");
+            try (NDArray g = manager.create(new float[] {0.1f, 0.2f, 0.3f, 0.4f})) {
+                djl.update("w", w, g);
+            }
+            assertEquals(2, djl.stepCount("w"));
+        }
+    }
 }
