@@ -14,4 +14,12 @@ final class Data {
         }
         return a;
     }
+
+    static float[] negated(float[] a) {
+        float[] out = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = -a[i];
+        }
+        return out;
+    }
 }

@@ -21,6 +21,8 @@ final class DjlRunner implements StepRunner {
     private final Optimizer optimizer;
     private final List<NDArray> weights = new ArrayList<>();
     private final List<NDArray> grads = new ArrayList<>();
+    private final List<NDArray> negatedGrads = new ArrayList<>();
+    private boolean flip;
     private final List<String> ids = new ArrayList<>();
 
     DjlRunner(String name, List<ParamSets.Shape> shapes, int threads) {
@@ -40,16 +42,21 @@ final class DjlRunner implements StepRunner {
             NDArray w = manager.create(Data.random(rnd, s.size(), 0.02f), new Shape(dims));
             w.setRequiresGradient(true);
             weights.add(w);
-            grads.add(manager.create(Data.random(rnd, s.size(), 1e-3f), new Shape(dims)));
+            float[] g = Data.random(rnd, s.size(), 1e-3f);
+            grads.add(manager.create(g, new Shape(dims)));
+            negatedGrads.add(manager.create(Data.negated(g), new Shape(dims)));
             ids.add(s.name());
         }
     }
 
     @Override
     public void step() {
+        // +g and -g alternate, as in CoreRunner, so the weights stay bounded.
+        List<NDArray> g = flip ? negatedGrads : grads;
         for (int i = 0; i < weights.size(); i++) {
-            optimizer.update(ids.get(i), weights.get(i), grads.get(i));
+            optimizer.update(ids.get(i), weights.get(i), g.get(i));
         }
+        flip = !flip;
     }
 
     @Override

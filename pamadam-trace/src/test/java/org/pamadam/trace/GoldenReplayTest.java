@@ -66,4 +66,22 @@ class GoldenReplayTest {
         Trace again = TraceCodec.read(new ByteArrayInputStream(bytes.toByteArray()), "again");
         assertEquals(written.steps().get(3).ratios(), again.steps().get(3).ratios());
     }
+
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"large_tensor", "multi_tensor", "large_lr", "skipped_grads"})
+    void sameBytesForOneTwoAndFourThreads(String name) {
+        Trace trace = Golden.load(name);
+        Trace one = Replay.run(trace, new CoreEngine(1, true)).replayed();
+        for (int threads : new int[] {2, 4}) {
+            Trace many = Replay.run(trace, new CoreEngine(threads, true)).replayed();
+            for (int s = 0; s < one.steps().size(); s++) {
+                for (var e : one.steps().get(s).expected().entrySet()) {
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(e.getValue(),
+                            many.steps().get(s).expected().get(e.getKey()),
+                            name + " step " + s + " " + e.getKey() + " threads " + threads);
+                }
+                assertEquals(one.steps().get(s).ratios(), many.steps().get(s).ratios());
+            }
+        }
+    }
 }
