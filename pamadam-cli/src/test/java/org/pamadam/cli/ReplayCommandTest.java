@@ -150,6 +150,19 @@ class ReplayCommandTest {
         }), "steps[2]");
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"djl", "dl4j"})
+    void frameworkEnginesReplayEveryTrace(String engine) throws Exception {
+        Path out = dir.resolve(engine);
+        Outcome o = run("replay", "--engine", engine, "--out", out.toString());
+        assertEquals(0, o.code(), o.out() + o.err());
+        assertTrue(o.out().contains("10 of 10 trace(s) agree"), o.out());
+        assertTrue(o.out().contains("engine " + engine), o.out());
+        // The framework's output agrees with the core's own replay of the same trace.
+        Trace viaFramework = TraceCodec.read(out.resolve("multi_tensor.json"));
+        assertTrue(Replay.run(viaFramework, Replay.engine("core")).ok());
+    }
+
     @Test
     void unknownEngineExitsTwo() {
         Outcome o = run("replay", "--engine", "tensorflow");
