@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "pamadam", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "PAMAdam for Java: replay PyTorch traces, train and compare optimizers.",
-        subcommands = {ReplayCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ReplayCommand.class, TrainCommand.class, CompareCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Main {
     public static final int OK = 0;
     public static final int CHECK_FAILED = 1;

@@ -1,0 +1,50 @@
+package org.pamadam.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.pamadam.cli.train.RunSpec;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code pamadam compare}: every optimizer x lr x seed, one run at a time. */
+@Command(name = "compare", mixinStandardHelpOptions = true,
+        description = {"Train with several optimizers (every optimizer x lr x seed) and compare them:",
+            "metrics.csv, test_accuracy.png, train_loss.png and report.md in --out."})
+final class CompareCommand implements Callable<Integer> {
+    @Mixin
+    TrainingOptions options;
+
+    @Option(names = "--optimizers", split = ",", defaultValue = "pamadam,adam,adamw,lamb,sgd",
+            description = "Comma-separated (default ${DEFAULT-VALUE}).")
+    List<String> optimizers;
+
+    @Option(names = "--lr", split = ",", description = "Learning rates for every optimizer (default: 1e-3; 0.05 for sgd).")
+    List<Double> lrs;
+
+    @Option(names = "--seeds", defaultValue = "1", description = "Seeds per combination (default ${DEFAULT-VALUE}).")
+    int seeds;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (seeds < 1) {
+            throw new IllegalArgumentException("--seeds must be >= 1, got " + seeds);
+        }
+        List<RunSpec> runs = new ArrayList<>();
+        for (String opt : optimizers) {
+            List<Double> rates = lrs != null ? lrs : List.of(RunSpec.defaultLr(opt));
+            for (double lr : rates) {
+                for (int s = 1; s <= seeds; s++) {
+                    runs.add(new RunSpec(opt, lr, s, options.model, options.epochs, options.batchSize));
+                }
+            }
+        }
+        return options.run("compare", runs, seeds, spec.commandLine().getOut());
+    }
+}

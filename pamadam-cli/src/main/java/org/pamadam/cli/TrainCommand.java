@@ -1,0 +1,37 @@
+package org.pamadam.cli;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.pamadam.cli.train.RunSpec;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code pamadam train}: one optimizer, one seed. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train a model on Fashion-MNIST with one optimizer; write metrics.csv, plots and report.md.")
+final class TrainCommand implements Callable<Integer> {
+    @Mixin
+    TrainingOptions options;
+
+    @Option(names = "--optimizer", defaultValue = "pamadam", description = "pamadam, adam, adamw, lamb or sgd.")
+    String optimizer;
+
+    @Option(names = "--lr", description = "Learning rate (default 1e-3; 0.05 for sgd).")
+    Double lr;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed for initialisation and data order.")
+    long seed;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        double rate = lr != null ? lr : RunSpec.defaultLr(optimizer);
+        return options.run("train", List.of(new RunSpec(optimizer, rate, seed, options.model, options.epochs,
+                options.batchSize)), 1, spec.commandLine().getOut());
+    }
+}

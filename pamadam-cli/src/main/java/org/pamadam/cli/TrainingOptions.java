@@ -1,0 +1,82 @@
+package org.pamadam.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.pamadam.cli.report.Report;
+import org.pamadam.cli.train.EpochMetrics;
+import org.pamadam.cli.train.Engines;
+import org.pamadam.cli.train.RunSpec;
+import org.pamadam.cli.train.Study;
+import org.pamadam.cli.train.TrainingEngine;
+import org.pamadam.data.FashionMnist;
+import org.pamadam.kernel.KernelProvider;
+import picocli.CommandLine.Option;
+
+/** Options shared by train and compare, and the run-report-print sequence they share. */
+final class TrainingOptions {
+    @Option(names = "--engine", defaultValue = "djl", description = "Training engine: ${DEFAULT-VALUE}.")
+    String engine;
+
+    @Option(names = "--model", defaultValue = "mlp", description = "mlp (784-256-128-10 ReLU) or cnn (conv+BatchNorm).")
+    String model;
+
+    @Option(names = "--epochs", defaultValue = "3", description = "Epochs per run (default ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--batch-size", defaultValue = "128", description = "Minibatch size (default ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--data", paramLabel = "DIR",
+            description = "Fashion-MNIST IDX files; else $PAMADAM_DATA, /usr/share/datasets/fashion-mnist, the bundled subset.")
+    Path data;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: runs/<date>-<verb>).")
+    Path out;
+
+    @Option(names = "--log-ratios", description = "Write per-tensor trust ratios after each epoch to ratios.csv.")
+    boolean logRatios;
+
+    void validate() {
+        if (epochs < 1) {
+            throw new IllegalArgumentException("--epochs must be >= 1, got " + epochs);
+        }
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("--batch-size must be >= 1, got " + batchSize);
+        }
+        if (!model.equals("mlp") && !model.equals("cnn")) {
+            throw new IllegalArgumentException("--model must be mlp or cnn, got '" + model + "'");
+        }
+    }
+
+    /** Loads data, runs the specs, writes CSV, plots and report, prints the summary. */
+    int run(String verb, List<RunSpec> specs, int seeds, PrintWriter out) throws IOException {
+        validate();
+        TrainingEngine eng = Engines.get(engine);
+        for (RunSpec s : specs) {
+            org.pamadam.rule.Rule.named(s.optimizer()).lr(s.lr()).build(); // refuse bad values before any work
+        }
+        FashionMnist.Data d = FashionMnist.load(data);
+        out.println("data: " + d.source());
+        Path dir = this.out != null ? this.out : Study.defaultOut(verb);
+        Files.createDirectories(dir);
+        List<EpochMetrics> rows;
+        if (logRatios) {
+            try (PrintWriter ratios = new PrintWriter(Files.newBufferedWriter(dir.resolve("ratios.csv")))) {
+                ratios.println("optimizer,lr,seed,epoch,tensor,ratio");
+                rows = Study.run(eng, d, specs, out, ratios);
+            }
+        } else {
+            rows = Study.run(eng, d, specs, out, null);
+        }
+        String table = Report.write(dir, new Report.Setup(verb, d.source(), model, engine, epochs, batchSize, seeds,
+                KernelProvider.describe()), rows);
+        out.println();
+        out.print(table);
+        out.println();
+        out.println("wrote " + dir.resolve("metrics.csv") + ", test_accuracy.png, train_loss.png, report.md");
+        return Main.OK;
+    }
+}

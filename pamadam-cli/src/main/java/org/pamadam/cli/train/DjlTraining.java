@@ -1,0 +1,155 @@
+package org.pamadam.cli.train;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import java.util.Map;
+import java.util.Random;
+import org.pamadam.data.FashionMnist;
+import org.pamadam.data.ImageSet;
+import org.pamadam.djl.RuleOptimizer;
+
+/** Trains with DJL on the PyTorch CPU engine, with this project's DJL optimizers. */
+public final class DjlTraining implements TrainingEngine {
+
+    @Override
+    public String name() {
+        return "djl";
+    }
+
+    @Override
+    public Session open(RunSpec spec, FashionMnist.Data data) {
+        if (System.getenv("DJL_OFFLINE") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
+        Engine engine = Engine.getEngine("PyTorch");
+        engine.setRandomSeed((int) spec.seed());
+        Model model = Model.newInstance("study-" + spec.model(), Device.cpu());
+        model.setBlock(Models.build(spec.model()));
+        RuleOptimizer optimizer = RuleOptimizer.named(spec.optimizer()).optLearningRate((float) spec.lr()).build();
+        Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+                .optOptimizer(optimizer).optDevices(new Device[] {Device.cpu()}));
+        trainer.initialize(Models.inputShape(spec.model(), spec.batchSize()));
+        return new DjlSession(spec, data, model, trainer, optimizer);
+    }
+
+    private static final class DjlSession implements Session {
+        private final RunSpec spec;
+        private final FashionMnist.Data data;
+        private final Model model;
+        private final Trainer trainer;
+        private final RuleOptimizer optimizer;
+
+        DjlSession(RunSpec spec, FashionMnist.Data data, Model model, Trainer trainer, RuleOptimizer optimizer) {
+            this.spec = spec;
+            this.data = data;
+            this.model = model;
+            this.trainer = trainer;
+            this.optimizer = optimizer;
+        }
+
+        @Override
+        public EpochMetrics epoch(int epoch, Progress progress) {
+            ImageSet train = data.train();
+            int n = train.count();
+            int bs = spec.batchSize();
+            int batches = (n + bs - 1) / bs;
+            // The data order depends only on the seed and the epoch: a resumed run sees the same order.
+            int[] order = permutation(n, new Random(spec.seed() * 1_000_003L + epoch));
+            long start = System.nanoTime();
+            long optNanos = 0;
+            double lossSum = 0;
+            for (int b = 0; b < batches; b++) {
+                int from = b * bs;
+                int size = Math.min(bs, n - from);
+                try (NDManager m = trainer.getManager().newSubManager()) {
+                    NDList x = batch(m, train, order, from, size);
+                    try (GradientCollector gc = trainer.newGradientCollector()) {
+                        NDList logits = trainer.forward(new NDList(x.get(0)));
+                        NDArray loss = trainer.getLoss().evaluate(new NDList(x.get(1)), logits);
+                        gc.backward(loss);
+                        lossSum += loss.getFloat() * size;
+                    }
+                    long t0 = System.nanoTime();
+                    trainer.step();
+                    optNanos += System.nanoTime() - t0;
+                }
+                progress.batch(b + 1, batches, lossSum / Math.min(n, from + size), from + size);
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            double[] test = evaluate(data.test());
+            return new EpochMetrics(spec, epoch, lossSum / n, test[0], test[1], seconds,
+                    optNanos / 1e6 / batches, optNanos / 1e9 / seconds);
+        }
+
+        /** Test loss and accuracy, in eval mode (batch norm uses its running statistics). */
+        private double[] evaluate(ImageSet test) {
+            int[] order = permutation(test.count(), null);
+            double lossSum = 0;
+            long correct = 0;
+            for (int from = 0; from < test.count(); from += 1000) {
+                int size = Math.min(1000, test.count() - from);
+                try (NDManager m = trainer.getManager().newSubManager()) {
+                    NDList x = batch(m, test, order, from, size);
+                    NDList logits = trainer.evaluate(new NDList(x.get(0)));
+                    lossSum += trainer.getLoss().evaluate(new NDList(x.get(1)), logits).getFloat() * size;
+                    long[] predicted = logits.singletonOrThrow().argMax(1).toLongArray();
+                    for (int i = 0; i < size; i++) {
+                        if (predicted[i] == test.labels()[order[from + i]]) {
+                            correct++;
+                        }
+                    }
+                }
+            }
+            return new double[] {lossSum / test.count(), (double) correct / test.count()};
+        }
+
+        private NDList batch(NDManager m, ImageSet set, int[] order, int from, int size) {
+            int f = set.features();
+            float[] x = new float[size * f];
+            float[] y = new float[size];
+            for (int i = 0; i < size; i++) {
+                int idx = order[from + i];
+                System.arraycopy(set.pixels(), idx * f, x, i * f, f);
+                y[i] = set.labels()[idx];
+            }
+            return new NDList(m.create(x, Models.inputShape(spec.model(), size)), m.create(y));
+        }
+
+        @Override
+        public Map<String, Double> lastRatios() {
+            return optimizer.lastRatios(model.getBlock());
+        }
+
+        @Override
+        public void close() {
+            trainer.close();
+            optimizer.close();
+            model.close();
+        }
+    }
+
+    /** A seeded shuffle, or the identity when {@code rnd} is null. */
+    static int[] permutation(int n, Random rnd) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        if (rnd != null) {
+            for (int i = n - 1; i > 0; i--) {
+                int j = rnd.nextInt(i + 1);
+                int t = p[i];
+                p[i] = p[j];
+                p[j] = t;
+            }
+        }
+        return p;
+    }
+}

@@ -1,0 +1,71 @@
+package org.pamadam.cli.train;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.pamadam.data.FashionMnist;
+
+/** Runs a list of training runs one after another (never two at once: they would share 2 cores). */
+public final class Study {
+    private Study() {
+    }
+
+    /** Runs every spec; {@code ratios} (may be null) receives per-tensor ratios after each epoch. */
+    public static List<EpochMetrics> run(TrainingEngine engine, FashionMnist.Data data, List<RunSpec> specs,
+                                         PrintWriter log, PrintWriter ratios) {
+        List<EpochMetrics> rows = new ArrayList<>();
+        int index = 0;
+        for (RunSpec spec : specs) {
+            index++;
+            try (TrainingEngine.Session session = engine.open(spec, data)) {
+                for (int epoch = 1; epoch <= spec.epochs(); epoch++) {
+                    String task = String.format(Locale.ROOT, "[%d/%d] %s seed %d epoch %d/%d", index, specs.size(),
+                            spec.label(), spec.seed(), epoch, spec.epochs());
+                    EpochMetrics m;
+                    try (ProgressBar bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(1)
+                            .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250)
+                            .setConsumer(new ConsoleProgressBarConsumer(System.err, 120)).build()) {
+                        long started = System.nanoTime();
+                        m = session.epoch(epoch, (done, total, loss, images) -> {
+                            bar.maxHint(total);
+                            bar.stepTo(done);
+                            double secs = (System.nanoTime() - started) / 1e9;
+                            bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f  %.0f img/s", loss,
+                                    images / Math.max(secs, 1e-9)));
+                        });
+                    }
+                    rows.add(m);
+                    log.printf(Locale.ROOT, "%s seed %d epoch %d: train loss %.4f, test loss %.4f, test acc %.4f, "
+                                    + "%.1f s, optimizer %.2f ms/step%n", spec.label(), spec.seed(), epoch,
+                            m.trainLoss(), m.testLoss(), m.testAccuracy(), m.seconds(), m.optStepMs());
+                    log.flush();
+                    if (ratios != null) {
+                        for (Map.Entry<String, Double> e : session.lastRatios().entrySet()) {
+                            ratios.printf(Locale.ROOT, "%s,%s,%d,%d,%s,%.6g%n", spec.optimizer(), spec.lr(),
+                                    spec.seed(), epoch, e.getKey(), e.getValue());
+                        }
+                        ratios.flush();
+                    }
+                }
+            }
+        }
+        return rows;
+    }
+
+    /** A fresh dated folder under runs/ for this verb. */
+    public static Path defaultOut(String verb) throws IOException {
+        String stamp = java.time.LocalDateTime.now().withNano(0).toString().replace(':', '-');
+        Path dir = Path.of("runs", stamp + "-" + verb);
+        Files.createDirectories(dir);
+        return dir;
+    }
+}

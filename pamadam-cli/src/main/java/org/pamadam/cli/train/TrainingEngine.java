@@ -1,0 +1,32 @@
+package org.pamadam.cli.train;
+
+import org.pamadam.data.FashionMnist;
+
+/**
+ * A framework that can train the study's models. {@link DjlTraining} is the default; another engine
+ * (DL4J) is one more implementation registered in {@link Engines}.
+ */
+public interface TrainingEngine {
+
+    String name();
+
+    /** Starts a run: builds and seeds the model and optimizer. */
+    Session open(RunSpec spec, FashionMnist.Data data);
+
+    /** A run in progress, one epoch at a time. */
+    interface Session extends AutoCloseable {
+        /** Trains one epoch (1-based) and evaluates on the test set. */
+        EpochMetrics epoch(int epoch, Progress progress);
+
+        /** Per-tensor trust ratios of the last step (empty when the optimizer has none). */
+        java.util.Map<String, Double> lastRatios();
+
+        @Override
+        void close();
+    }
+
+    /** Called after every batch, for the progress bar. */
+    interface Progress {
+        void batch(int done, int total, double loss, long images);
+    }
+}
