@@ -22,8 +22,11 @@ final class CompareCommand implements Callable<Integer> {
             description = "Comma-separated (default ${DEFAULT-VALUE}).")
     List<String> optimizers;
 
-    @Option(names = "--lr", split = ",", description = "Learning rates for every optimizer (default: 1e-3; 0.05 for sgd).")
-    List<Double> lrs;
+    @Option(names = "--lr", split = ",", paramLabel = "LR|OPT=LR",
+            description = {"Learning rates: a plain value applies to every optimizer without its own entry;",
+                "OPT=LR applies to that optimizer only, e.g. 1e-3,3e-3,sgd=0.02,sgd=0.05",
+                "(default: 1e-3; 0.05 for sgd)."})
+    List<String> lrs;
 
     @Option(names = "--seeds", defaultValue = "1", description = "Seeds per combination (default ${DEFAULT-VALUE}).")
     int seeds;
@@ -38,7 +41,7 @@ final class CompareCommand implements Callable<Integer> {
         }
         List<RunSpec> runs = new ArrayList<>();
         for (String opt : optimizers) {
-            List<Double> rates = lrs != null ? lrs : List.of(RunSpec.defaultLr(opt));
+            List<Double> rates = ratesFor(opt);
             for (double lr : rates) {
                 for (int s = 1; s <= seeds; s++) {
                     runs.add(new RunSpec(opt, lr, s, options.model, options.epochs, options.batchSize));
@@ -46,5 +49,24 @@ final class CompareCommand implements Callable<Integer> {
             }
         }
         return options.run("compare", runs, seeds, spec.commandLine().getOut());
+    }
+
+    /** The learning rates for one optimizer: its own OPT=LR entries, else the plain ones, else the default. */
+    private List<Double> ratesFor(String optimizer) {
+        List<Double> own = new ArrayList<>();
+        List<Double> plain = new ArrayList<>();
+        for (String entry : lrs == null ? List.<String>of() : lrs) {
+            int eq = entry.indexOf('=');
+            try {
+                if (eq < 0) {
+                    plain.add(Double.parseDouble(entry.trim()));
+                } else if (entry.substring(0, eq).trim().equals(optimizer)) {
+                    own.add(Double.parseDouble(entry.substring(eq + 1).trim()));
+                }
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--lr: '" + entry + "' is not a number or OPT=number");
+            }
+        }
+        return !own.isEmpty() ? own : !plain.isEmpty() ? plain : List.of(RunSpec.defaultLr(optimizer));
     }
 }
