@@ -1,0 +1,135 @@
+package org.pamadam.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pamadam.data.FashionMnist;
+import org.pamadam.data.ImageSet;
+
+/** train and compare end to end on a small slice of the bundled Fashion-MNIST subset. */
+class CompareCommandTest {
+    @TempDir
+    static Path shared;
+    static Path data;
+
+    @TempDir
+    Path dir;
+
+    private record Outcome(int code, String out, String err) {
+    }
+
+    private static Outcome run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Outcome(code, out.toString(), err.toString());
+    }
+
+    /** Writes the first n images of a set as IDX files, as the official ones are laid out. */
+    private static void writeIdx(Path dir, String prefix, ImageSet set, int n) throws IOException {
+        try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(dir.resolve(prefix + "-images-idx3-ubyte")))) {
+            out.writeInt(0x803);
+            out.writeInt(n);
+            out.writeInt(28);
+            out.writeInt(28);
+            for (int i = 0; i < n * 784; i++) {
+                out.writeByte(Math.round(set.pixels()[i] * 255));
+            }
+        }
+        try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(dir.resolve(prefix + "-labels-idx1-ubyte")))) {
+            out.writeInt(0x801);
+            out.writeInt(n);
+            for (int i = 0; i < n; i++) {
+                out.writeByte(set.labels()[i]);
+            }
+        }
+    }
+
+    @BeforeAll
+    static void smallData() throws IOException {
+        FashionMnist.Data full = FashionMnist.bundled();
+        data = shared.resolve("fmnist");
+        Files.createDirectories(data);
+        writeIdx(data, "train", full.train(), 1500);
+        writeIdx(data, "t10k", full.test(), 400);
+    }
+
+    @Test
+    void compareWritesCsvPlotsAndReport() throws IOException {
+        Path out = dir.resolve("cmp");
+        Outcome o = run("compare", "--optimizers", "pamadam,adam", "--lr", "1e-3,sgd=0.05", "--seeds", "2",
+                "--epochs", "2", "--batch-size", "50", "--data", data.toString(), "--out", out.toString(),
+                "--log-ratios");
+        assertEquals(0, o.code(), o.out() + o.err());
+        assertTrue(o.out().contains("data: --data"), o.out());
+        List<String> csv = Files.readAllLines(out.resolve("metrics.csv"));
+        assertTrue(csv.get(0).startsWith("optimizer,lr,seed,epoch,train_loss,test_loss,test_acc,seconds,opt_step_ms"));
+        assertEquals(1 + 2 * 2 * 2, csv.size(), "optimizers x seeds x epochs rows");
+        for (String row : csv.subList(1, csv.size())) {
+            double acc = Double.parseDouble(row.split(",")[6]);
+            assertTrue(acc > 0.3 && acc <= 1.0, "trained above chance: " + row);
+        }
+        for (String png : new String[] {"test_accuracy.png", "train_loss.png"}) {
+            BufferedImage image = ImageIO.read(out.resolve(png).toFile());
+            assertNotNull(image, png);
+            assertTrue(image.getWidth() >= 600, png);
+        }
+        String report = Files.readString(out.resolve("report.md"));
+        assertTrue(report.contains("| pamadam | 0.001 |") && report.contains("| adam | 0.001 |"), report);
+        assertTrue(report.contains("![test accuracy](test_accuracy.png)"));
+        List<String> ratios = Files.readAllLines(out.resolve("ratios.csv"));
+        assertTrue(ratios.stream().anyMatch(l -> l.startsWith("pamadam,") && l.contains("weight")), ratios.toString());
+    }
+
+    @Test
+    void sameSeedGivesTheSameRun() throws IOException {
+        String[] metrics = new String[2];
+        for (int i = 0; i < 2; i++) {
+            Path out = dir.resolve("same" + i);
+            Outcome o = run("train", "--optimizer", "pamadam", "--epochs", "1", "--batch-size", "100", "--seed", "7",
+                    "--data", data.toString(), "--out", out.toString());
+            assertEquals(0, o.code(), o.err());
+            String row = Files.readAllLines(out.resolve("metrics.csv")).get(1);
+            String[] f = row.split(",");
+            metrics[i] = String.join(",", f[4], f[5], f[6]); // losses and accuracy, not the timings
+        }
+        assertEquals(metrics[0], metrics[1]);
+    }
+
+    @Test
+    void badInputExitsTwoWithAClearMessage() throws IOException {
+        Path broken = dir.resolve("broken");
+        Files.createDirectories(broken);
+        for (String f : new String[] {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte"}) {
+            Files.copy(data.resolve(f), broken.resolve(f));
+        }
+        Outcome o = run("train", "--data", broken.toString(), "--out", dir.resolve("x").toString());
+        assertEquals(2, o.code());
+        assertTrue(o.err().contains("missing t10k-labels-idx1-ubyte"), o.err());
+
+        o = run("compare", "--optimizers", "pamadam,adagrad", "--data", data.toString());
+        assertEquals(2, o.code());
+        assertTrue(o.err().contains("unknown optimizer 'adagrad'"), o.err());
+
+        o = run("train", "--lr", "-1", "--data", data.toString());
+        assertEquals(2, o.code());
+        assertTrue(o.err().contains("lr must be"), o.err());
+
+        o = run("train", "--engine", "tensorflow", "--data", data.toString());
+        assertEquals(2, o.code());
+        assertTrue(o.err().contains("unknown training engine 'tensorflow'"), o.err());
+    }
+}
