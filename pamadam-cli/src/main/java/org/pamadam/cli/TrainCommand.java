@@ -3,6 +3,7 @@ package org.pamadam.cli;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.pamadam.cli.train.RunSpec;
+import org.pamadam.cli.train.TrainingCheckpoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -25,13 +26,27 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed for initialisation and data order.")
     long seed;
 
+    @Option(names = "--checkpoint", paramLabel = "DIR",
+            description = "Save model, optimizer state and progress here after every epoch (atomically).")
+    java.nio.file.Path checkpoint;
+
+    @Option(names = "--resume", paramLabel = "DIR",
+            description = "Continue from a checkpoint folder (same settings; --epochs is the total).")
+    java.nio.file.Path resume;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
         double rate = lr != null ? lr : RunSpec.defaultLr(optimizer);
-        return options.run("train", List.of(new RunSpec(optimizer, rate, seed, options.model, options.epochs,
-                options.batchSize)), 1, spec.commandLine().getOut());
+        RunSpec run = new RunSpec(optimizer, rate, seed, options.model, options.epochs, options.batchSize);
+        TrainingCheckpoint.Saved saved = null;
+        if (resume != null) {
+            saved = TrainingCheckpoint.load(resume);
+            TrainingCheckpoint.checkMatches(saved, options.engine, run);
+        }
+        return options.run("train", List.of(run), 1, spec.commandLine().getOut(),
+                checkpoint != null ? checkpoint : resume, saved);
     }
 }

@@ -53,6 +53,11 @@ final class TrainingOptions {
 
     /** Loads data, runs the specs, writes CSV, plots and report, prints the summary. */
     int run(String verb, List<RunSpec> specs, int seeds, PrintWriter out) throws IOException {
+        return run(verb, specs, seeds, out, null, null);
+    }
+
+    int run(String verb, List<RunSpec> specs, int seeds, PrintWriter out, Path checkpoint,
+            org.pamadam.cli.train.TrainingCheckpoint.Saved resume) throws IOException {
         validate();
         TrainingEngine eng = Engines.get(engine);
         for (RunSpec s : specs) {
@@ -66,10 +71,10 @@ final class TrainingOptions {
         if (logRatios) {
             try (PrintWriter ratios = new PrintWriter(Files.newBufferedWriter(dir.resolve("ratios.csv")))) {
                 ratios.println("optimizer,lr,seed,epoch,tensor,ratio");
-                rows = Study.run(eng, d, specs, out, ratios);
+                rows = Study.run(eng, d, specs, out, ratios, checkpoint, resume);
             }
         } else {
-            rows = Study.run(eng, d, specs, out, null);
+            rows = Study.run(eng, d, specs, out, null, checkpoint, resume);
         }
         String table = Report.write(dir, new Report.Setup(verb, d.source(), model, engine, epochs, batchSize, seeds,
                 KernelProvider.describe()), rows);

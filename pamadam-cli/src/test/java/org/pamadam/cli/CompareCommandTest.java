@@ -132,4 +132,61 @@ class CompareCommandTest {
         assertEquals(2, o.code());
         assertTrue(o.err().contains("unknown training engine 'tensorflow'"), o.err());
     }
+
+    private static List<String> lossesAndAccuracy(Path metrics) throws IOException {
+        List<String> out = new java.util.ArrayList<>();
+        for (String row : Files.readAllLines(metrics).subList(1, Files.readAllLines(metrics).size())) {
+            String[] f = row.split(",");
+            out.add(String.join(",", f[0], f[1], f[2], f[3], f[4], f[5], f[6]));
+        }
+        return out;
+    }
+
+    @Test
+    void resumedRunEqualsUninterruptedRun() throws IOException {
+        String[] common = {"--optimizer", "pamadam", "--batch-size", "100", "--seed", "3", "--data", data.toString()};
+        Path straight = dir.resolve("straight");
+        assertEquals(0, run(concat(new String[] {"train", "--epochs", "3", "--out", straight.toString()}, common)).code());
+
+        Path ckpt = dir.resolve("ckpt");
+        Outcome first = run(concat(new String[] {"train", "--epochs", "1", "--checkpoint", ckpt.toString(), "--out",
+            dir.resolve("part1").toString()}, common));
+        assertEquals(0, first.code(), first.err());
+        Path resumed = dir.resolve("resumed");
+        Outcome second = run(concat(new String[] {"train", "--epochs", "3", "--resume", ckpt.toString(), "--out",
+            resumed.toString()}, common));
+        assertEquals(0, second.code(), second.err());
+        assertTrue(second.out().contains("resumed after epoch 1"), second.out());
+        assertEquals(lossesAndAccuracy(straight.resolve("metrics.csv")), lossesAndAccuracy(resumed.resolve("metrics.csv")));
+    }
+
+    @Test
+    void corruptOrMismatchedCheckpointIsRefused() throws IOException {
+        Path ckpt = dir.resolve("ckpt");
+        String[] common = {"--batch-size", "100", "--data", data.toString(), "--out", dir.resolve("o").toString()};
+        assertEquals(0, run(concat(new String[] {"train", "--epochs", "1", "--checkpoint", ckpt.toString()}, common)).code());
+
+        Outcome other = run(concat(new String[] {"train", "--optimizer", "adam", "--epochs", "2", "--resume",
+            ckpt.toString()}, common));
+        assertEquals(2, other.code());
+        assertTrue(other.err().contains("optimizer pamadam vs adam"), other.err());
+
+        byte[] state = Files.readAllBytes(ckpt.resolve("optimizer.state"));
+        state[state.length / 2] ^= 1;
+        Files.write(ckpt.resolve("optimizer.state"), state);
+        Outcome corrupt = run(concat(new String[] {"train", "--epochs", "2", "--resume", ckpt.toString()}, common));
+        assertEquals(2, corrupt.code());
+        assertTrue(corrupt.err().contains("optimizer.state: checksum mismatch"), corrupt.err());
+
+        Outcome missing = run(concat(new String[] {"train", "--epochs", "2", "--resume", dir.resolve("none").toString()},
+                common));
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().contains("not a training checkpoint"), missing.err());
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
 }

@@ -10,7 +10,9 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.ParameterTracker;
 import ai.djl.util.Pair;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -18,6 +20,7 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.pamadam.kernel.Coefficients;
+import org.pamadam.optim.OptimizerState;
 import org.pamadam.rule.Moments;
 import org.pamadam.rule.Rule;
 
@@ -79,6 +82,8 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
     private final Coefficients coefficients = new Coefficients();
     /** parameter id to its state per device (DJL updates one mirror per device). */
     private final Map<String, Map<Device, Slot>> slots = new LinkedHashMap<>();
+    /** State loaded from a checkpoint, applied to each parameter when its slot is created. */
+    private final Map<String, OptimizerState.Tensor> pending = new LinkedHashMap<>();
     private Rule adaptRule;
     private Rule plainRule;
     private NDManager stateManager;
@@ -234,6 +239,10 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
                 slot.v.attach(stateManager);
             }
         }
+        OptimizerState.Tensor saved = pending.remove(parameterId);
+        if (saved != null) {
+            restore(slot, parameterId, saved);
+        }
         // Registered only once fully created, so telemetry never sees a half-made slot.
         slots.computeIfAbsent(parameterId, k -> new LinkedHashMap<>()).put(device, slot);
         return slot;
@@ -280,6 +289,91 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
             NDArray accumulated = weight.getGradient();
             accumulated.subi(accumulated);
         }
+    }
+
+    // ---- checkpoints ----
+
+    /**
+     * A copy of the optimizer state for a checkpoint (one group with this optimizer's rule; per
+     * parameter id its own step count, last ratio and moments), in the core's format so that
+     * {@link org.pamadam.state.Checkpoint#encode} can write it. Reads moments back from the device.
+     */
+    public synchronized OptimizerState state() {
+        List<OptimizerState.Tensor> tensors = new ArrayList<>();
+        for (Map.Entry<String, Map<Device, Slot>> e : slots.entrySet()) {
+            Slot slot = e.getValue().values().iterator().next();
+            long[] dims = slot.shape.getShape();
+            int[] shape = new int[dims.length];
+            for (int i = 0; i < dims.length; i++) {
+                shape[i] = Math.toIntExact(dims[i]);
+            }
+            float[] m = slot.host ? slot.hostM.clone() : slot.m.toFloatArray();
+            float[] v = slot.host ? (slot.hostV == null ? null : slot.hostV.clone())
+                    : (slot.v == null ? null : slot.v.toFloatArray());
+            tensors.add(new OptimizerState.Tensor(e.getKey(), shape, slot.steps, ratioOf(slot), m, v));
+        }
+        for (OptimizerState.Tensor t : pending.values()) {
+            tensors.add(t); // loaded but not yet used: keep it
+        }
+        return new OptimizerState(List.of(new OptimizerState.Group(rule, tensors)), 0);
+    }
+
+    /**
+     * Loads a state taken with {@link #state()} before any update of this optimizer. Each parameter's
+     * moments and step count are applied when it is first updated (its shape is checked then).
+     *
+     * @throws IllegalArgumentException when the state is of another rule kind or this optimizer has
+     *     already updated parameters
+     */
+    public synchronized void load(OptimizerState state) {
+        if (closed) {
+            throw new IllegalStateException(rule.name() + " optimizer is closed");
+        }
+        if (!slots.isEmpty()) {
+            throw new IllegalArgumentException("load the optimizer state before the first update");
+        }
+        if (state.groups().size() != 1) {
+            throw new IllegalArgumentException("expected one param group, the state has " + state.groups().size());
+        }
+        OptimizerState.Group group = state.groups().get(0);
+        Rule saved = group.rule();
+        if (saved.moments() != rule.moments() || saved.ratio() != rule.ratio() || saved.decay() != rule.decay()) {
+            throw new IllegalArgumentException("the state is for " + saved.name() + ", this optimizer is " + rule.name());
+        }
+        Map<String, OptimizerState.Tensor> byId = new LinkedHashMap<>();
+        for (OptimizerState.Tensor t : group.tensors()) {
+            if ((rule.moments() == Moments.ADAM) != (t.v() != null)) {
+                throw new IllegalArgumentException("parameter '" + t.name() + "': second moment missing or unexpected");
+            }
+            byId.put(t.name(), t);
+        }
+        pending.clear();
+        pending.putAll(byId);
+    }
+
+    private void restore(Slot slot, String parameterId, OptimizerState.Tensor saved) {
+        long[] dims = slot.shape.getShape();
+        int[] shape = new int[dims.length];
+        for (int i = 0; i < dims.length; i++) {
+            shape[i] = Math.toIntExact(dims[i]);
+        }
+        if (!java.util.Arrays.equals(shape, saved.shape())) {
+            throw new IllegalArgumentException("parameter '" + parameterId + "': checkpoint shape "
+                    + java.util.Arrays.toString(saved.shape()) + ", weight shape " + slot.shape);
+        }
+        if (slot.host) {
+            System.arraycopy(saved.m(), 0, slot.hostM, 0, slot.hostM.length);
+            if (slot.hostV != null) {
+                System.arraycopy(saved.v(), 0, slot.hostV, 0, slot.hostV.length);
+            }
+            slot.hostRatio = saved.lastRatio();
+        } else {
+            slot.m.set(saved.m());
+            if (slot.v != null) {
+                slot.v.set(saved.v());
+            }
+        }
+        slot.steps = saved.step();
     }
 
     // ---- telemetry (reads back from the device: not for the hot path) ----

@@ -15,6 +15,8 @@ import java.util.Random;
 import org.pamadam.data.FashionMnist;
 import org.pamadam.data.ImageSet;
 import org.pamadam.djl.RuleOptimizer;
+import org.pamadam.state.Checkpoint;
+import org.pamadam.state.CheckpointException;
 
 /** Trains with DJL on the PyTorch CPU engine, with this project's DJL optimizers. */
 public final class DjlTraining implements TrainingEngine {
@@ -121,6 +123,91 @@ public final class DjlTraining implements TrainingEngine {
                 y[i] = set.labels()[idx];
             }
             return new NDList(m.create(x, Models.inputShape(spec.model(), size)), m.create(y));
+        }
+
+        @Override
+        public Snapshot save() throws java.io.IOException {
+            // Values by parameter path, in block order. Restoring copies them into the existing
+            // arrays, which keeps the arrays the trainer and optimizer hold (and their gradients).
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+                for (ai.djl.util.Pair<String, ai.djl.nn.Parameter> p : model.getBlock().getParameters()) {
+                    float[] values = p.getValue().getArray().toFloatArray();
+                    out.writeUTF(p.getKey());
+                    out.writeInt(values.length);
+                    for (float v : values) {
+                        out.writeFloat(v);
+                    }
+                }
+            }
+            return new Snapshot(bytes.toByteArray(), Checkpoint.encode(renamed(optimizer.state(), true)));
+        }
+
+        @Override
+        public void restore(Snapshot snapshot) throws java.io.IOException {
+            org.pamadam.optim.OptimizerState state = Checkpoint.decode(snapshot.optimizer(), "optimizer.state");
+            java.util.List<float[]> values = new java.util.ArrayList<>();
+            try (java.io.DataInputStream in = new java.io.DataInputStream(
+                    new java.io.ByteArrayInputStream(snapshot.model()))) {
+                for (ai.djl.util.Pair<String, ai.djl.nn.Parameter> p : model.getBlock().getParameters()) {
+                    String name = in.readUTF();
+                    int n = in.readInt();
+                    if (!name.equals(p.getKey()) || n != p.getValue().getArray().size()) {
+                        throw new CheckpointException("model.params: has " + name + " (" + n + " values) where this "
+                                + "model has " + p.getKey() + " (" + p.getValue().getArray().size() + ")");
+                    }
+                    float[] v = new float[n];
+                    for (int i = 0; i < n; i++) {
+                        v[i] = in.readFloat();
+                    }
+                    values.add(v);
+                }
+                if (in.read() != -1) {
+                    throw new CheckpointException("model.params: more parameters than this model has");
+                }
+            } catch (java.io.EOFException e) {
+                throw new CheckpointException("model.params: truncated");
+            }
+            try {
+                optimizer.load(renamed(state, false));
+            } catch (IllegalArgumentException e) {
+                throw new CheckpointException("optimizer.state: " + e.getMessage());
+            }
+            // Everything checked: now copy the values in.
+            int i = 0;
+            for (ai.djl.util.Pair<String, ai.djl.nn.Parameter> p : model.getBlock().getParameters()) {
+                p.getValue().getArray().set(values.get(i++));
+            }
+        }
+
+        /**
+         * DJL keys optimizer state by parameter id, a random UUID per model instance; checkpoints key
+         * it by the parameter's path in the block, which a new instance of the same model shares.
+         */
+        private org.pamadam.optim.OptimizerState renamed(org.pamadam.optim.OptimizerState state, boolean toPath)
+                throws CheckpointException {
+            Map<String, String> names = new java.util.HashMap<>();
+            for (ai.djl.util.Pair<String, ai.djl.nn.Parameter> p : model.getBlock().getParameters()) {
+                if (toPath) {
+                    names.put(p.getValue().getId(), p.getKey());
+                } else {
+                    names.put(p.getKey(), p.getValue().getId());
+                }
+            }
+            java.util.List<org.pamadam.optim.OptimizerState.Group> groups = new java.util.ArrayList<>();
+            for (org.pamadam.optim.OptimizerState.Group g : state.groups()) {
+                java.util.List<org.pamadam.optim.OptimizerState.Tensor> tensors = new java.util.ArrayList<>();
+                for (org.pamadam.optim.OptimizerState.Tensor t : g.tensors()) {
+                    String name = names.get(t.name());
+                    if (name == null) {
+                        throw new CheckpointException("optimizer.state: parameter '" + t.name() + "' is not in this model");
+                    }
+                    tensors.add(new org.pamadam.optim.OptimizerState.Tensor(name, t.shape(), t.step(), t.lastRatio(),
+                            t.m(), t.v()));
+                }
+                groups.add(new org.pamadam.optim.OptimizerState.Group(g.rule(), tensors));
+            }
+            return new org.pamadam.optim.OptimizerState(groups, state.skippedSteps());
         }
 
         @Override

@@ -21,13 +21,35 @@ public final class Study {
 
     /** Runs every spec; {@code ratios} (may be null) receives per-tensor ratios after each epoch. */
     public static List<EpochMetrics> run(TrainingEngine engine, FashionMnist.Data data, List<RunSpec> specs,
-                                         PrintWriter log, PrintWriter ratios) {
+                                         PrintWriter log, PrintWriter ratios) throws IOException {
+        return run(engine, data, specs, log, ratios, null, null);
+    }
+
+    /**
+     * As above; with {@code checkpoint}, the (single) run is saved there after every epoch; with
+     * {@code resume}, it continues from that checkpoint (its earlier epochs come first in the result).
+     */
+    public static List<EpochMetrics> run(TrainingEngine engine, FashionMnist.Data data, List<RunSpec> specs,
+                                         PrintWriter log, PrintWriter ratios, Path checkpoint,
+                                         TrainingCheckpoint.Saved resume) throws IOException {
+        if ((checkpoint != null || resume != null) && specs.size() != 1) {
+            throw new IllegalArgumentException("checkpoints are for a single run (pamadam train)");
+        }
         List<EpochMetrics> rows = new ArrayList<>();
         int index = 0;
         for (RunSpec spec : specs) {
             index++;
+            int first = 1;
+            if (resume != null) {
+                rows.addAll(resume.rows());
+                first = resume.epochsDone() + 1;
+            }
             try (TrainingEngine.Session session = engine.open(spec, data)) {
-                for (int epoch = 1; epoch <= spec.epochs(); epoch++) {
+                if (resume != null) {
+                    session.restore(resume.snapshot());
+                    log.printf(Locale.ROOT, "resumed after epoch %d%n", resume.epochsDone());
+                }
+                for (int epoch = first; epoch <= spec.epochs(); epoch++) {
                     String task = String.format(Locale.ROOT, "[%d/%d] %s seed %d epoch %d/%d", index, specs.size(),
                             spec.label(), spec.seed(), epoch, spec.epochs());
                     EpochMetrics m;
@@ -44,6 +66,9 @@ public final class Study {
                         });
                     }
                     rows.add(m);
+                    if (checkpoint != null) {
+                        TrainingCheckpoint.save(checkpoint, engine.name(), spec, rows, session.save());
+                    }
                     log.printf(Locale.ROOT, "%s seed %d epoch %d: train loss %.4f, test loss %.4f, test acc %.4f, "
                                     + "%.1f s, optimizer %.2f ms/step%n", spec.label(), spec.seed(), epoch,
                             m.trainLoss(), m.testLoss(), m.testAccuracy(), m.seconds(), m.optStepMs());

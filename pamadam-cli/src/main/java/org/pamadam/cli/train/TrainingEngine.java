@@ -18,11 +18,21 @@ public interface TrainingEngine {
         /** Trains one epoch (1-based) and evaluates on the test set. */
         EpochMetrics epoch(int epoch, Progress progress);
 
+        /** Model parameters (framework format) and optimizer state (core checkpoint format). */
+        Snapshot save() throws java.io.IOException;
+
+        /** Restores a snapshot taken from a session of the same spec; throws leaving nothing half-done. */
+        void restore(Snapshot snapshot) throws java.io.IOException;
+
         /** Per-tensor trust ratios of the last step (empty when the optimizer has none). */
         java.util.Map<String, Double> lastRatios();
 
         @Override
         void close();
+    }
+
+    /** A session's saved state as bytes. */
+    record Snapshot(byte[] model, byte[] optimizer) {
     }
 
     /** Called after every batch, for the progress bar. */
