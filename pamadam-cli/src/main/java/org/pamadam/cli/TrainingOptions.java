@@ -17,8 +17,21 @@ import picocli.CommandLine.Option;
 
 /** Options shared by train and compare, and the run-report-print sequence they share. */
 final class TrainingOptions {
-    @Option(names = "--engine", defaultValue = "djl", description = "Training engine: ${DEFAULT-VALUE}.")
+    @Option(names = "--engine", defaultValue = "djl",
+            description = "djl (default), dl4j, or dl4j-spark (DL4J engines: mlp only).")
     String engine;
+
+    @Option(names = "--spark-master", defaultValue = "local[2]",
+            description = "dl4j-spark: Spark master URL (default ${DEFAULT-VALUE}).")
+    String sparkMaster;
+
+    @Option(names = "--workers", defaultValue = "2", description = "dl4j-spark: data partitions / workers.")
+    int workers;
+
+    @Option(names = "--averaging-frequency", defaultValue = "5",
+            description = "dl4j-spark: minibatches per worker between parameter averagings. Each worker fits at "
+                    + "most this many per round; the rest of its share in a round is skipped (DL4J).")
+    int averagingFrequency;
 
     @Option(names = "--model", defaultValue = "mlp", description = "mlp (784-256-128-10 ReLU) or cnn (conv+BatchNorm).")
     String model;
@@ -59,7 +72,7 @@ final class TrainingOptions {
     int run(String verb, List<RunSpec> specs, int seeds, PrintWriter out, Path checkpoint,
             org.pamadam.cli.train.TrainingCheckpoint.Saved resume) throws IOException {
         validate();
-        TrainingEngine eng = Engines.get(engine);
+        TrainingEngine eng = Engines.get(engine, sparkMaster, workers, averagingFrequency);
         for (RunSpec s : specs) {
             org.pamadam.rule.Rule.named(s.optimizer()).lr(s.lr()).build(); // refuse bad values before any work
         }

@@ -184,6 +184,20 @@ class CompareCommandTest {
         assertTrue(missing.err().contains("not a training checkpoint"), missing.err());
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"dl4j", "dl4j-spark"})
+    void deeplearning4jEnginesTrainThroughTheSameVerb(String engine) throws IOException {
+        Path out = dir.resolve(engine);
+        Outcome o = run("train", "--engine", engine, "--epochs", "2", "--batch-size", "50", "--lr", "3e-3",
+                "--data", data.toString(), "--out", out.toString());
+        assertEquals(0, o.code(), o.out() + o.err());
+        List<String> csv = Files.readAllLines(out.resolve("metrics.csv"));
+        assertEquals(3, csv.size());
+        double acc = Double.parseDouble(csv.get(2).split(",")[6]);
+        assertTrue(acc > 0.5, engine + " reached " + acc);
+        assertEquals(2, run("train", "--engine", engine, "--model", "cnn", "--data", data.toString()).code());
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);

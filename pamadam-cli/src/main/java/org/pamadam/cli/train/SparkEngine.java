@@ -1,0 +1,80 @@
+package org.pamadam.cli.train;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.dataset.DataSet;
+import org.pamadam.data.FashionMnist;
+import org.pamadam.dl4j.spark.SparkSettings;
+import org.pamadam.dl4j.spark.SparkTraining;
+import org.pamadam.dl4j.spark.SparkTrainingResult;
+import org.pamadam.state.CheckpointException;
+
+/**
+ * Data-parallel DL4J training on Spark (parameter averaging). Spark trains all epochs in one job, so
+ * the first {@code epoch} call runs the whole training and later calls hand out the stored epochs.
+ */
+final class SparkEngine implements TrainingEngine {
+    private final String master;
+    private final int workers;
+    private final int averagingFrequency;
+
+    SparkEngine(String master, int workers, int averagingFrequency) {
+        this.master = master;
+        this.workers = workers;
+        this.averagingFrequency = averagingFrequency;
+    }
+
+    @Override
+    public String name() {
+        return "dl4j-spark";
+    }
+
+    @Override
+    public Session open(RunSpec spec, FashionMnist.Data data) {
+        return new Session() {
+            private SparkTrainingResult result;
+
+            @Override
+            public EpochMetrics epoch(int epoch, Progress progress) {
+                if (result == null) {
+                    List<DataSet> minibatches = new ArrayList<>();
+                    int n = data.train().count();
+                    int[] order = DjlTraining.permutation(n, new java.util.Random(spec.seed()));
+                    for (int from = 0; from < n; from += spec.batchSize()) {
+                        minibatches.add(Dl4jModels.batch(data.train(), order, from, Math.min(spec.batchSize(), n - from)));
+                    }
+                    DataSet test = Dl4jModels.batch(data.test(), DjlTraining.permutation(data.test().count(), null), 0,
+                            data.test().count());
+                    SparkSettings settings = SparkSettings.builder().master(master).workers(workers)
+                            .averagingFrequency(averagingFrequency).epochs(spec.epochs()).seed(spec.seed())
+                            .logLevel("WARN").build();
+                    result = SparkTraining.run(settings, Dl4jModels.mlp(spec), minibatches, test,
+                            m -> progress.batch(m.epoch(), spec.epochs(), m.trainLoss(), m.examples()));
+                }
+                org.pamadam.dl4j.spark.EpochMetrics m = result.epochs().get(epoch - 1);
+                return new EpochMetrics(spec, epoch, m.trainLoss(), m.testLoss(), m.testAccuracy(), m.seconds(),
+                        Double.NaN, Double.NaN);
+            }
+
+            @Override
+            public Snapshot save() throws CheckpointException {
+                throw new CheckpointException("--checkpoint is not supported with --engine dl4j-spark");
+            }
+
+            @Override
+            public void restore(Snapshot snapshot) throws CheckpointException {
+                throw new CheckpointException("--resume is not supported with --engine dl4j-spark");
+            }
+
+            @Override
+            public Map<String, Double> lastRatios() {
+                return Map.of();
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+}
