@@ -81,13 +81,13 @@ final class TrainingOptions {
         Path dir = this.out != null ? this.out : Study.defaultOut(verb);
         Files.createDirectories(dir);
         List<EpochMetrics> rows;
-        if (logRatios) {
-            try (PrintWriter ratios = new PrintWriter(Files.newBufferedWriter(dir.resolve("ratios.csv")))) {
-                ratios.println("optimizer,lr,seed,epoch,tensor,ratio");
-                rows = Study.run(eng, d, specs, out, ratios, checkpoint, resume);
+        try {
+            rows = train(eng, d, specs, out, dir, checkpoint, resume);
+        } catch (IOException | RuntimeException e) {
+            if (this.out == null) {
+                deleteIfEmpty(dir); // a run refused at the start (e.g. a model the engine lacks) leaves no folder
             }
-        } else {
-            rows = Study.run(eng, d, specs, out, null, checkpoint, resume);
+            throw e;
         }
         String table = Report.write(dir, new Report.Setup(verb, d.source(), model, engine, epochs, batchSize, seeds,
                 KernelProvider.describe()), rows);
@@ -95,6 +95,33 @@ final class TrainingOptions {
         out.print(table);
         out.println();
         out.println("wrote " + dir.resolve("metrics.csv") + ", test_accuracy.png, train_loss.png, report.md");
-        return Main.OK;
+        long diverged = rows.stream().filter(r -> Double.isNaN(r.testAccuracy())).count();
+        if (diverged > 0) {
+            out.println(diverged + " epoch(s) not trained: a run diverged (non-finite gradient); NaN in metrics.csv");
+        }
+        // A diverged train run did not do its job (exit 1); in compare, divergence is one of the results.
+        return diverged > 0 && verb.equals("train") ? Main.CHECK_FAILED : Main.OK;
+    }
+
+    private List<EpochMetrics> train(TrainingEngine eng, FashionMnist.Data d, List<RunSpec> specs, PrintWriter out,
+                                     Path dir, Path checkpoint, org.pamadam.cli.train.TrainingCheckpoint.Saved resume)
+            throws IOException {
+        if (!logRatios) {
+            return Study.run(eng, d, specs, out, null, checkpoint, resume);
+        }
+        try (PrintWriter ratios = new PrintWriter(Files.newBufferedWriter(dir.resolve("ratios.csv")))) {
+            ratios.println("optimizer,lr,seed,epoch,tensor,ratio");
+            return Study.run(eng, d, specs, out, ratios, checkpoint, resume);
+        }
+    }
+
+    /** Removes the fresh dated folder, and runs/ when that leaves it empty. */
+    private static void deleteIfEmpty(Path dir) {
+        try {
+            Files.deleteIfExists(dir);
+            Files.deleteIfExists(dir.toAbsolutePath().getParent());
+        } catch (IOException e) {
+            // not empty (or not ours to delete): keep it
+        }
     }
 }

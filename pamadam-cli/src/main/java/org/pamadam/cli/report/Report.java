@@ -23,9 +23,9 @@ public final class Report {
     public static String write(Path dir, Setup setup, List<EpochMetrics> rows) throws IOException {
         Files.createDirectories(dir);
         MetricsCsv.write(dir.resolve("metrics.csv"), rows);
-        Charts.write(dir.resolve("test_accuracy.png"), "Test accuracy (mean over seeds, bars: min..max)",
+        Charts.write(dir.resolve("test_accuracy.png"), "Test accuracy (mean over seeds, band: min..max)",
                 "test accuracy", Series.of(rows, EpochMetrics::testAccuracy));
-        Charts.write(dir.resolve("train_loss.png"), "Training loss (mean over seeds, bars: min..max)",
+        Charts.write(dir.resolve("train_loss.png"), "Training loss (mean over seeds, band: min..max)",
                 "train loss", Series.of(rows, EpochMetrics::trainLoss));
         String table = table(rows);
         StringBuilder md = new StringBuilder();
@@ -58,25 +58,43 @@ public final class Report {
         for (List<EpochMetrics> runs : byLabel.values()) {
             List<Double> acc = new ArrayList<>(), testLoss = new ArrayList<>(), trainLoss = new ArrayList<>();
             List<Double> secs = new ArrayList<>(), step = new ArrayList<>(), share = new ArrayList<>();
+            int finals = 0;
             for (EpochMetrics m : runs) {
-                secs.add(m.seconds());
-                step.add(m.optStepMs());
-                share.add(m.optShare());
+                // A diverged run's unfinished epochs are NaN rows (see Study): left out of every mean.
+                addFinite(secs, m.seconds());
+                addFinite(step, m.optStepMs());
+                addFinite(share, m.optShare());
                 if (m.epoch() == last) {
-                    acc.add(m.testAccuracy());
-                    testLoss.add(m.testLoss());
-                    trainLoss.add(m.trainLoss());
+                    finals++;
+                    addFinite(acc, m.testAccuracy());
+                    addFinite(testLoss, m.testLoss());
+                    addFinite(trainLoss, m.trainLoss());
                 }
             }
-            if (acc.isEmpty()) {
+            if (finals == 0) {
                 continue;
             }
-            double[] a = Series.stats(acc);
-            b.append(String.format(Locale.ROOT, "| %s | %s | %.4f ± %.4f | %.4f | %.4f | %.1f | %.3f | %.1f%% |%n",
-                    runs.get(0).run().optimizer(), runs.get(0).run().lr(), a[0], a[1], Series.stats(testLoss)[0],
-                    Series.stats(trainLoss)[0], Series.stats(secs)[0], Series.stats(step)[0],
-                    100 * Series.stats(share)[0]));
+            String accuracy = acc.isEmpty() ? "diverged" : String.format(Locale.ROOT, "%.4f ± %.4f",
+                    Series.stats(acc)[0], Series.stats(acc)[1]);
+            if (!acc.isEmpty() && acc.size() < finals) {
+                accuracy += String.format(Locale.ROOT, " (%d of %d seeds diverged)", finals - acc.size(), finals);
+            }
+            b.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s |%n",
+                    runs.get(0).run().optimizer(), runs.get(0).run().lr(), accuracy, mean(testLoss, "%.4f", 1),
+                    mean(trainLoss, "%.4f", 1), mean(secs, "%.1f", 1), mean(step, "%.3f", 1),
+                    mean(share, "%.1f%%", 100)));
         }
         return b.toString();
+    }
+
+    private static void addFinite(List<Double> values, double v) {
+        if (Double.isFinite(v)) {
+            values.add(v);
+        }
+    }
+
+    /** The mean times {@code scale} in {@code format}, or "-" when there is no value. */
+    private static String mean(List<Double> values, String format, double scale) {
+        return values.isEmpty() ? "-" : String.format(Locale.ROOT, format, scale * Series.stats(values)[0]);
     }
 }

@@ -14,8 +14,11 @@ public record Series(String label, double[] epochs, double[] mean, double[] std,
     public static List<Series> of(List<EpochMetrics> rows, ToDoubleFunction<EpochMetrics> metric) {
         Map<String, Map<Integer, List<Double>>> byLabel = new LinkedHashMap<>();
         for (EpochMetrics m : rows) {
-            byLabel.computeIfAbsent(m.run().label(), k -> new java.util.TreeMap<>())
-                    .computeIfAbsent(m.epoch(), k -> new ArrayList<>()).add(metric.applyAsDouble(m));
+            double value = metric.applyAsDouble(m);
+            if (Double.isFinite(value)) { // a diverged run's unfinished epochs are NaN: no point
+                byLabel.computeIfAbsent(m.run().label(), k -> new java.util.TreeMap<>())
+                        .computeIfAbsent(m.epoch(), k -> new ArrayList<>()).add(value);
+            }
         }
         List<Series> out = new ArrayList<>();
         for (Map.Entry<String, Map<Integer, List<Double>>> e : byLabel.entrySet()) {

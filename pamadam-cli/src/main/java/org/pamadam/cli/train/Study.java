@@ -13,6 +13,7 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.pamadam.data.FashionMnist;
+import org.pamadam.optim.NonFiniteGradientException;
 
 /** Runs a list of training runs one after another (never two at once: they would share 2 cores). */
 public final class Study {
@@ -49,36 +50,46 @@ public final class Study {
                     session.restore(resume.snapshot());
                     log.printf(Locale.ROOT, "resumed after epoch %d%n", resume.epochsDone());
                 }
-                for (int epoch = first; epoch <= spec.epochs(); epoch++) {
-                    String task = String.format(Locale.ROOT, "[%d/%d] %s seed %d epoch %d/%d", index, specs.size(),
-                            spec.label(), spec.seed(), epoch, spec.epochs());
-                    EpochMetrics m;
-                    try (ProgressBar bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(1)
-                            .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250)
-                            .setConsumer(new ConsoleProgressBarConsumer(System.err, 120)).build()) {
-                        long started = System.nanoTime();
-                        m = session.epoch(epoch, (done, total, loss, images) -> {
-                            bar.maxHint(total);
-                            bar.stepTo(done);
-                            double secs = (System.nanoTime() - started) / 1e9;
-                            bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f  %.0f img/s", loss,
-                                    images / Math.max(secs, 1e-9)));
-                        });
-                    }
-                    rows.add(m);
-                    if (checkpoint != null) {
-                        TrainingCheckpoint.save(checkpoint, engine.name(), spec, rows, session.save());
-                    }
-                    log.printf(Locale.ROOT, "%s seed %d epoch %d: train loss %.4f, test loss %.4f, test acc %.4f, "
-                                    + "%.1f s, optimizer %.2f ms/step%n", spec.label(), spec.seed(), epoch,
-                            m.trainLoss(), m.testLoss(), m.testAccuracy(), m.seconds(), m.optStepMs());
-                    log.flush();
-                    if (ratios != null) {
-                        for (Map.Entry<String, Double> e : session.lastRatios().entrySet()) {
-                            ratios.printf(Locale.ROOT, "%s,%s,%d,%d,%s,%.6g%n", spec.optimizer(), spec.lr(),
-                                    spec.seed(), epoch, e.getKey(), e.getValue());
+                int epoch = first;
+                try {
+                    for (; epoch <= spec.epochs(); epoch++) {
+                        String task = String.format(Locale.ROOT, "[%d/%d] %s seed %d epoch %d/%d", index, specs.size(),
+                                spec.label(), spec.seed(), epoch, spec.epochs());
+                        EpochMetrics m;
+                        try (ProgressBar bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(1)
+                                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250)
+                                .setConsumer(new ConsoleProgressBarConsumer(System.err, 120)).build()) {
+                            long started = System.nanoTime();
+                            m = session.epoch(epoch, (done, total, loss, images) -> {
+                                bar.maxHint(total);
+                                bar.stepTo(done);
+                                double secs = (System.nanoTime() - started) / 1e9;
+                                bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f  %.0f img/s", loss,
+                                        images / Math.max(secs, 1e-9)));
+                            });
                         }
-                        ratios.flush();
+                        rows.add(m);
+                        if (checkpoint != null) {
+                            TrainingCheckpoint.save(checkpoint, engine.name(), spec, rows, session.save());
+                        }
+                        log.printf(Locale.ROOT, "%s seed %d epoch %d: train loss %.4f, test loss %.4f, test acc %.4f, "
+                                        + "%.1f s, optimizer %.2f ms/step%n", spec.label(), spec.seed(), epoch,
+                                m.trainLoss(), m.testLoss(), m.testAccuracy(), m.seconds(), m.optStepMs());
+                        log.flush();
+                        if (ratios != null) {
+                            for (Map.Entry<String, Double> e : session.lastRatios().entrySet()) {
+                                ratios.printf(Locale.ROOT, "%s,%s,%d,%d,%s,%.6g%n", spec.optimizer(), spec.lr(),
+                                        spec.seed(), epoch, e.getKey(), e.getValue());
+                            }
+                            ratios.flush();
+                        }
+                    }
+                } catch (NonFiniteGradientException e) {
+                    log.printf(Locale.ROOT, "%s seed %d diverged in epoch %d (%s); run stopped, the rest of its "
+                            + "epochs are recorded as NaN%n", spec.label(), spec.seed(), epoch, e.getMessage());
+                    log.flush();
+                    for (; epoch <= spec.epochs(); epoch++) {
+                        rows.add(diverged(spec, epoch));
                     }
                 }
             }
@@ -86,11 +97,26 @@ public final class Study {
         return rows;
     }
 
-    /** A fresh dated folder under runs/ for this verb. */
+    /** The row of an epoch a diverged run did not finish: every number NaN, so the grid stays complete. */
+    static EpochMetrics diverged(RunSpec spec, int epoch) {
+        return new EpochMetrics(spec, epoch, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+    }
+
+    /**
+     * A fresh dated folder under runs/ for this verb, e.g. {@code runs/2026-11-23T21-50-00-compare}
+     * ({@code -2}, {@code -3}, ... appended when a run in the same second already took the name).
+     */
     public static Path defaultOut(String verb) throws IOException {
-        String stamp = java.time.LocalDateTime.now().withNano(0).toString().replace(':', '-');
-        Path dir = Path.of("runs", stamp + "-" + verb);
-        Files.createDirectories(dir);
-        return dir;
+        String stamp = java.time.LocalDateTime.now()
+                .format(java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH-mm-ss", Locale.ROOT));
+        Files.createDirectories(Path.of("runs"));
+        for (int n = 1; ; n++) {
+            Path dir = Path.of("runs", stamp + "-" + verb + (n == 1 ? "" : "-" + n));
+            try {
+                return Files.createDirectory(dir);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                // taken: try the next suffix
+            }
+        }
     }
 }

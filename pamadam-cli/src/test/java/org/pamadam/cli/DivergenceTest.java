@@ -1,0 +1,104 @@
+package org.pamadam.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pamadam.data.FashionMnist;
+import org.pamadam.data.ImageSet;
+
+/**
+ * A run whose gradients become NaN (SGD at lr 1000) stops with a message instead of killing the
+ * whole comparison: its unfinished epochs are NaN rows, the table says "diverged", the other runs
+ * and the plots are still written. A diverged {@code train} exits 1.
+ */
+class DivergenceTest {
+    @TempDir
+    static Path shared;
+    static Path data;
+
+    @TempDir
+    Path dir;
+
+    private record Outcome(int code, String out, String err) {
+    }
+
+    private static Outcome run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Outcome(code, out.toString(), err.toString());
+    }
+
+    private static void writeIdx(Path dir, String prefix, ImageSet set, int n) throws IOException {
+        try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(dir.resolve(prefix + "-images-idx3-ubyte")))) {
+            out.writeInt(0x803);
+            out.writeInt(n);
+            out.writeInt(28);
+            out.writeInt(28);
+            for (int i = 0; i < n * 784; i++) {
+                out.writeByte(Math.round(set.pixels()[i] * 255));
+            }
+        }
+        try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(dir.resolve(prefix + "-labels-idx1-ubyte")))) {
+            out.writeInt(0x801);
+            out.writeInt(n);
+            for (int i = 0; i < n; i++) {
+                out.writeByte(set.labels()[i]);
+            }
+        }
+    }
+
+    @BeforeAll
+    static void smallData() throws IOException {
+        FashionMnist.Data full = FashionMnist.bundled();
+        data = shared.resolve("fmnist");
+        Files.createDirectories(data);
+        writeIdx(data, "train", full.train(), 300);
+        writeIdx(data, "t10k", full.test(), 100);
+    }
+
+    @Test
+    void compareKeepsGoingWhenOneRunDiverges() throws IOException {
+        Path out = dir.resolve("cmp");
+        Outcome o = run("compare", "--optimizers", "adam,sgd", "--lr", "adam=1e-3,sgd=1000", "--epochs", "2",
+                "--batch-size", "50", "--data", data.toString(), "--out", out.toString());
+        assertEquals(Main.OK, o.code(), o.out() + o.err());
+        assertTrue(o.out().contains("sgd lr=1000.0 seed 1 diverged in epoch 1"), o.out());
+        List<String> csv = Files.readAllLines(out.resolve("metrics.csv"));
+        assertEquals(1 + 2 * 2, csv.size(), "the grid stays complete: " + csv);
+        for (String row : csv.subList(1, csv.size())) {
+            boolean sgd = row.startsWith("sgd,");
+            assertEquals(sgd, row.contains("NaN"), row);
+        }
+        String report = Files.readString(out.resolve("report.md"));
+        assertTrue(report.contains("| sgd | 1000.0 | diverged |"), report);
+        assertTrue(report.matches("(?s).*\\| adam \\| 0\\.001 \\| 0\\.\\d{4} ± 0\\.0000 \\|.*"), report);
+        assertNotNull(ImageIO.read(out.resolve("test_accuracy.png").toFile()));
+    }
+
+    @Test
+    void divergedTrainExitsOneAndStillWritesItsReport() throws IOException {
+        Path out = dir.resolve("train");
+        Outcome o = run("train", "--optimizer", "sgd", "--lr", "1000", "--epochs", "2", "--batch-size", "50",
+                "--data", data.toString(), "--out", out.toString());
+        assertEquals(Main.CHECK_FAILED, o.code(), o.out() + o.err());
+        assertTrue(o.out().contains("diverged in epoch 1"), o.out());
+        assertTrue(o.err().isEmpty(), "no internal error: " + o.err());
+        assertEquals(3, Files.readAllLines(out.resolve("metrics.csv")).size());
+        for (String png : new String[] {"test_accuracy.png", "train_loss.png"}) {
+            assertNotNull(ImageIO.read(out.resolve(png).toFile()), png + " (no finite point to draw)");
+        }
+    }
+}
