@@ -5,10 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,8 +13,6 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pamadam.data.FashionMnist;
-import org.pamadam.data.ImageSet;
 
 /** train and compare end to end on a small slice of the bundled Fashion-MNIST subset. */
 class CompareCommandTest {
@@ -28,49 +23,15 @@ class CompareCommandTest {
     @TempDir
     Path dir;
 
-    private record Outcome(int code, String out, String err) {
-    }
-
-    private static Outcome run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Outcome(code, out.toString(), err.toString());
-    }
-
-    /** Writes the first n images of a set as IDX files, as the official ones are laid out. */
-    private static void writeIdx(Path dir, String prefix, ImageSet set, int n) throws IOException {
-        try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(dir.resolve(prefix + "-images-idx3-ubyte")))) {
-            out.writeInt(0x803);
-            out.writeInt(n);
-            out.writeInt(28);
-            out.writeInt(28);
-            for (int i = 0; i < n * 784; i++) {
-                out.writeByte(Math.round(set.pixels()[i] * 255));
-            }
-        }
-        try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(dir.resolve(prefix + "-labels-idx1-ubyte")))) {
-            out.writeInt(0x801);
-            out.writeInt(n);
-            for (int i = 0; i < n; i++) {
-                out.writeByte(set.labels()[i]);
-            }
-        }
-    }
-
     @BeforeAll
     static void smallData() throws IOException {
-        FashionMnist.Data full = FashionMnist.bundled();
-        data = shared.resolve("fmnist");
-        Files.createDirectories(data);
-        writeIdx(data, "train", full.train(), 1500);
-        writeIdx(data, "t10k", full.test(), 400);
+        data = Cli.smallFashionMnist(shared.resolve("fmnist"), 1500, 400);
     }
 
     @Test
     void compareWritesCsvPlotsAndReport() throws IOException {
         Path out = dir.resolve("cmp");
-        Outcome o = run("compare", "--optimizers", "pamadam,adam", "--lr", "1e-3,sgd=0.05", "--seeds", "2",
+        Cli.Outcome o = Cli.run("compare", "--optimizers", "pamadam,adam", "--lr", "1e-3,sgd=0.05", "--seeds", "2",
                 "--epochs", "2", "--batch-size", "50", "--data", data.toString(), "--out", out.toString(),
                 "--log-ratios");
         assertEquals(0, o.code(), o.out() + o.err());
@@ -99,7 +60,7 @@ class CompareCommandTest {
         String[] metrics = new String[2];
         for (int i = 0; i < 2; i++) {
             Path out = dir.resolve("same" + i);
-            Outcome o = run("train", "--optimizer", "pamadam", "--epochs", "1", "--batch-size", "100", "--seed", "7",
+            Cli.Outcome o = Cli.run("train", "--optimizer", "pamadam", "--epochs", "1", "--batch-size", "100", "--seed", "7",
                     "--data", data.toString(), "--out", out.toString());
             assertEquals(0, o.code(), o.err());
             String row = Files.readAllLines(out.resolve("metrics.csv")).get(1);
@@ -116,19 +77,19 @@ class CompareCommandTest {
         for (String f : new String[] {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte"}) {
             Files.copy(data.resolve(f), broken.resolve(f));
         }
-        Outcome o = run("train", "--data", broken.toString(), "--out", dir.resolve("x").toString());
+        Cli.Outcome o = Cli.run("train", "--data", broken.toString(), "--out", dir.resolve("x").toString());
         assertEquals(2, o.code());
         assertTrue(o.err().contains("missing t10k-labels-idx1-ubyte"), o.err());
 
-        o = run("compare", "--optimizers", "pamadam,adagrad", "--data", data.toString());
+        o = Cli.run("compare", "--optimizers", "pamadam,adagrad", "--data", data.toString());
         assertEquals(2, o.code());
         assertTrue(o.err().contains("unknown optimizer 'adagrad'"), o.err());
 
-        o = run("train", "--lr", "-1", "--data", data.toString());
+        o = Cli.run("train", "--lr", "-1", "--data", data.toString());
         assertEquals(2, o.code());
         assertTrue(o.err().contains("lr must be"), o.err());
 
-        o = run("train", "--engine", "tensorflow", "--data", data.toString());
+        o = Cli.run("train", "--engine", "tensorflow", "--data", data.toString());
         assertEquals(2, o.code());
         assertTrue(o.err().contains("unknown training engine 'tensorflow'"), o.err());
     }
@@ -146,14 +107,14 @@ class CompareCommandTest {
     void resumedRunEqualsUninterruptedRun() throws IOException {
         String[] common = {"--optimizer", "pamadam", "--batch-size", "100", "--seed", "3", "--data", data.toString()};
         Path straight = dir.resolve("straight");
-        assertEquals(0, run(concat(new String[] {"train", "--epochs", "3", "--out", straight.toString()}, common)).code());
+        assertEquals(0, Cli.run(concat(new String[] {"train", "--epochs", "3", "--out", straight.toString()}, common)).code());
 
         Path ckpt = dir.resolve("ckpt");
-        Outcome first = run(concat(new String[] {"train", "--epochs", "1", "--checkpoint", ckpt.toString(), "--out",
+        Cli.Outcome first = Cli.run(concat(new String[] {"train", "--epochs", "1", "--checkpoint", ckpt.toString(), "--out",
             dir.resolve("part1").toString()}, common));
         assertEquals(0, first.code(), first.err());
         Path resumed = dir.resolve("resumed");
-        Outcome second = run(concat(new String[] {"train", "--epochs", "3", "--resume", ckpt.toString(), "--out",
+        Cli.Outcome second = Cli.run(concat(new String[] {"train", "--epochs", "3", "--resume", ckpt.toString(), "--out",
             resumed.toString()}, common));
         assertEquals(0, second.code(), second.err());
         assertTrue(second.out().contains("resumed after epoch 1"), second.out());
@@ -164,9 +125,9 @@ class CompareCommandTest {
     void corruptOrMismatchedCheckpointIsRefused() throws IOException {
         Path ckpt = dir.resolve("ckpt");
         String[] common = {"--batch-size", "100", "--data", data.toString(), "--out", dir.resolve("o").toString()};
-        assertEquals(0, run(concat(new String[] {"train", "--epochs", "1", "--checkpoint", ckpt.toString()}, common)).code());
+        assertEquals(0, Cli.run(concat(new String[] {"train", "--epochs", "1", "--checkpoint", ckpt.toString()}, common)).code());
 
-        Outcome other = run(concat(new String[] {"train", "--optimizer", "adam", "--epochs", "2", "--resume",
+        Cli.Outcome other = Cli.run(concat(new String[] {"train", "--optimizer", "adam", "--epochs", "2", "--resume",
             ckpt.toString()}, common));
         assertEquals(2, other.code());
         assertTrue(other.err().contains("optimizer pamadam vs adam"), other.err());
@@ -174,11 +135,11 @@ class CompareCommandTest {
         byte[] state = Files.readAllBytes(ckpt.resolve("optimizer.state"));
         state[state.length / 2] ^= 1;
         Files.write(ckpt.resolve("optimizer.state"), state);
-        Outcome corrupt = run(concat(new String[] {"train", "--epochs", "2", "--resume", ckpt.toString()}, common));
+        Cli.Outcome corrupt = Cli.run(concat(new String[] {"train", "--epochs", "2", "--resume", ckpt.toString()}, common));
         assertEquals(2, corrupt.code());
         assertTrue(corrupt.err().contains("optimizer.state: checksum mismatch"), corrupt.err());
 
-        Outcome missing = run(concat(new String[] {"train", "--epochs", "2", "--resume", dir.resolve("none").toString()},
+        Cli.Outcome missing = Cli.run(concat(new String[] {"train", "--epochs", "2", "--resume", dir.resolve("none").toString()},
                 common));
         assertEquals(2, missing.code());
         assertTrue(missing.err().contains("not a training checkpoint"), missing.err());
@@ -188,14 +149,14 @@ class CompareCommandTest {
     @org.junit.jupiter.params.provider.ValueSource(strings = {"dl4j", "dl4j-spark"})
     void deeplearning4jEnginesTrainThroughTheSameVerb(String engine) throws IOException {
         Path out = dir.resolve(engine);
-        Outcome o = run("train", "--engine", engine, "--epochs", "2", "--batch-size", "50", "--lr", "3e-3",
+        Cli.Outcome o = Cli.run("train", "--engine", engine, "--epochs", "2", "--batch-size", "50", "--lr", "3e-3",
                 "--data", data.toString(), "--out", out.toString());
         assertEquals(0, o.code(), o.out() + o.err());
         List<String> csv = Files.readAllLines(out.resolve("metrics.csv"));
         assertEquals(3, csv.size());
         double acc = Double.parseDouble(csv.get(2).split(",")[6]);
         assertTrue(acc > 0.5, engine + " reached " + acc);
-        assertEquals(2, run("train", "--engine", engine, "--model", "cnn", "--data", data.toString()).code());
+        assertEquals(2, Cli.run("train", "--engine", engine, "--model", "cnn", "--data", data.toString()).code());
     }
 
     private static String[] concat(String[] a, String[] b) {

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -22,16 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
 class DataErrorsTest {
     @TempDir
     Path dir;
-
-    private record Outcome(int code, String out, String err) {
-    }
-
-    private static Outcome run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Outcome(code, out.toString(), err.toString());
-    }
 
     private static byte[] images(int n) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -65,7 +53,7 @@ class DataErrorsTest {
         return d;
     }
 
-    private void assertRefused(Outcome o, String... fragments) {
+    private void assertRefused(Cli.Outcome o, String... fragments) {
         assertEquals(Main.BAD_INPUT, o.code(), o.out() + o.err());
         for (String f : fragments) {
             assertTrue(o.err().contains(f), "expected '" + f + "' in: " + o.err());
@@ -80,7 +68,7 @@ class DataErrorsTest {
         bad[0] = 0x50; // the first two bytes of an IDX file are zero
         Path data = dataWith("train-labels-idx1-ubyte", bad);
         Path out = dir.resolve("out");
-        assertRefused(run("train", "--epochs", "1", "--data", data.toString(), "--out", out.toString()),
+        assertRefused(Cli.run("train", "--epochs", "1", "--data", data.toString(), "--out", out.toString()),
                 "train-labels-idx1-ubyte", "not an IDX file");
         assertFalse(Files.exists(out.resolve("metrics.csv")));
     }
@@ -89,21 +77,21 @@ class DataErrorsTest {
     void truncatedFileNamesTheFile() throws IOException {
         byte[] full = images(4);
         Path data = dataWith("t10k-images-idx3-ubyte", Arrays.copyOf(full, full.length - 100));
-        assertRefused(run("compare", "--optimizers", "adam", "--epochs", "1", "--data", data.toString(),
+        assertRefused(Cli.run("compare", "--optimizers", "adam", "--epochs", "1", "--data", data.toString(),
                 "--out", dir.resolve("out").toString()), "t10k-images-idx3-ubyte", "truncated");
     }
 
     @Test
     void imageAndLabelCountsMustAgree() throws IOException {
         Path data = dataWith("t10k-labels-idx1-ubyte", labels(3));
-        assertRefused(run("train", "--data", data.toString(), "--out", dir.resolve("out").toString()),
+        assertRefused(Cli.run("train", "--data", data.toString(), "--out", dir.resolve("out").toString()),
                 "4 images but 3 labels");
     }
 
     @Test
     void dataFolderMustExist() {
         Path missing = dir.resolve("no-such-folder");
-        assertRefused(run("train", "--data", missing.toString(), "--out", dir.resolve("out").toString()),
+        assertRefused(Cli.run("train", "--data", missing.toString(), "--out", dir.resolve("out").toString()),
                 missing.toString(), "not a directory");
     }
 
@@ -115,7 +103,7 @@ class DataErrorsTest {
         boolean had = Files.isDirectory(runs);
         long before = had ? countEntries(runs) : 0;
         Path data = dataWith("train-images-idx3-ubyte", images(4));
-        Outcome o = run("train", "--engine", "dl4j", "--model", "cnn", "--epochs", "1", "--data", data.toString());
+        Cli.Outcome o = Cli.run("train", "--engine", "dl4j", "--model", "cnn", "--epochs", "1", "--data", data.toString());
         assertEquals(Main.BAD_INPUT, o.code(), o.out() + o.err());
         assertTrue(o.err().contains("mlp model only"), o.err());
         assertEquals(had, Files.isDirectory(runs), "runs/ left as it was");

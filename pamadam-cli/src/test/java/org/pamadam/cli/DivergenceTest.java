@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,8 +12,6 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pamadam.data.FashionMnist;
-import org.pamadam.data.ImageSet;
 
 /**
  * A run whose gradients become NaN (SGD at lr 1000) stops with a message instead of killing the
@@ -31,48 +26,15 @@ class DivergenceTest {
     @TempDir
     Path dir;
 
-    private record Outcome(int code, String out, String err) {
-    }
-
-    private static Outcome run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Outcome(code, out.toString(), err.toString());
-    }
-
-    private static void writeIdx(Path dir, String prefix, ImageSet set, int n) throws IOException {
-        try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(dir.resolve(prefix + "-images-idx3-ubyte")))) {
-            out.writeInt(0x803);
-            out.writeInt(n);
-            out.writeInt(28);
-            out.writeInt(28);
-            for (int i = 0; i < n * 784; i++) {
-                out.writeByte(Math.round(set.pixels()[i] * 255));
-            }
-        }
-        try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(dir.resolve(prefix + "-labels-idx1-ubyte")))) {
-            out.writeInt(0x801);
-            out.writeInt(n);
-            for (int i = 0; i < n; i++) {
-                out.writeByte(set.labels()[i]);
-            }
-        }
-    }
-
     @BeforeAll
     static void smallData() throws IOException {
-        FashionMnist.Data full = FashionMnist.bundled();
-        data = shared.resolve("fmnist");
-        Files.createDirectories(data);
-        writeIdx(data, "train", full.train(), 300);
-        writeIdx(data, "t10k", full.test(), 100);
+        data = Cli.smallFashionMnist(shared.resolve("fmnist"), 300, 100);
     }
 
     @Test
     void compareKeepsGoingWhenOneRunDiverges() throws IOException {
         Path out = dir.resolve("cmp");
-        Outcome o = run("compare", "--optimizers", "adam,sgd", "--lr", "adam=1e-3,sgd=1000", "--epochs", "2",
+        Cli.Outcome o = Cli.run("compare", "--optimizers", "adam,sgd", "--lr", "adam=1e-3,sgd=1000", "--epochs", "2",
                 "--batch-size", "50", "--data", data.toString(), "--out", out.toString());
         assertEquals(Main.OK, o.code(), o.out() + o.err());
         assertTrue(o.out().contains("sgd lr=1000.0 seed 1 diverged in epoch 1"), o.out());
@@ -91,7 +53,7 @@ class DivergenceTest {
     @Test
     void divergedTrainExitsOneAndStillWritesItsReport() throws IOException {
         Path out = dir.resolve("train");
-        Outcome o = run("train", "--optimizer", "sgd", "--lr", "1000", "--epochs", "2", "--batch-size", "50",
+        Cli.Outcome o = Cli.run("train", "--optimizer", "sgd", "--lr", "1000", "--epochs", "2", "--batch-size", "50",
                 "--data", data.toString(), "--out", out.toString());
         assertEquals(Main.CHECK_FAILED, o.code(), o.out() + o.err());
         assertTrue(o.out().contains("diverged in epoch 1"), o.out());

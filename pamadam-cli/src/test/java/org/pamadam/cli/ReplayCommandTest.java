@@ -8,8 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
@@ -25,16 +23,6 @@ class ReplayCommandTest {
 
     @TempDir
     Path dir;
-
-    private record Outcome(int code, String out, String err) {
-    }
-
-    private static Outcome run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Outcome(code, out.toString(), err.toString());
-    }
 
     private Path golden(String name) throws Exception {
         Path file = dir.resolve(name + ".json");
@@ -55,7 +43,7 @@ class ReplayCommandTest {
 
     @Test
     void replaysEveryBundledTrace() {
-        Outcome o = run("replay");
+        Cli.Outcome o = Cli.run("replay");
         assertEquals(0, o.code(), o.err());
         assertTrue(o.out().contains("10 of 10 trace(s) agree"), o.out());
         assertTrue(o.out().contains("large_tensor"));
@@ -66,7 +54,7 @@ class ReplayCommandTest {
     void outFileIsATraceThatAgreesWithTheOriginal() throws Exception {
         Path in = golden("multi_tensor");
         Path out = dir.resolve("replayed.json");
-        Outcome o = run("replay", in.toString(), "--out", out.toString());
+        Cli.Outcome o = Cli.run("replay", in.toString(), "--out", out.toString());
         assertEquals(0, o.code(), o.err());
         Trace original = TraceCodec.read(in);
         Trace replayed = TraceCodec.read(out);
@@ -91,13 +79,13 @@ class ReplayCommandTest {
                 assertEquals(e.getValue(), got.ratios().get(e.getKey()), 1e-4 * e.getValue(), "ratio " + e.getKey());
             }
         }
-        assertEquals(0, run("replay", out.toString()).code(), "the written trace replays too");
+        assertEquals(0, Cli.run("replay", out.toString()).code(), "the written trace replays too");
     }
 
     @Test
     void severalTracesWithOutWriteADirectory() throws Exception {
         Path out = dir.resolve("outdir");
-        Outcome o = run("replay", golden("zero_bias").toString(), golden("adam_reference").toString(),
+        Cli.Outcome o = Cli.run("replay", golden("zero_bias").toString(), golden("adam_reference").toString(),
                 "--out", out.toString());
         assertEquals(0, o.code(), o.err());
         assertTrue(Files.exists(out.resolve("zero_bias.json")));
@@ -111,13 +99,13 @@ class ReplayCommandTest {
             ObjectNode expected = (ObjectNode) last.get("expected");
             expected.put("w", TraceCodec.encode(new float[] {9, 9, 9, 9, 9}));
         });
-        Outcome o = run("replay", bad.toString());
+        Cli.Outcome o = Cli.run("replay", bad.toString());
         assertEquals(1, o.code(), o.out());
         assertTrue(o.out().contains("FAIL"));
     }
 
     private void malformed(Path file, String fragment) {
-        Outcome o = run("replay", file.toString());
+        Cli.Outcome o = Cli.run("replay", file.toString());
         assertEquals(2, o.code(), o.out() + o.err());
         String err = o.err().replace("WARNING: Using incubator modules: jdk.incubator.vector\n", "");
         assertTrue(err.startsWith("pamadam: error: "), err);
@@ -154,7 +142,7 @@ class ReplayCommandTest {
     @org.junit.jupiter.params.provider.ValueSource(strings = {"djl", "dl4j"})
     void frameworkEnginesReplayEveryTrace(String engine) throws Exception {
         Path out = dir.resolve(engine);
-        Outcome o = run("replay", "--engine", engine, "--out", out.toString());
+        Cli.Outcome o = Cli.run("replay", "--engine", engine, "--out", out.toString());
         assertEquals(0, o.code(), o.out() + o.err());
         assertTrue(o.out().contains("10 of 10 trace(s) agree"), o.out());
         assertTrue(o.out().contains("engine " + engine), o.out());
@@ -165,7 +153,7 @@ class ReplayCommandTest {
 
     @Test
     void unknownEngineExitsTwo() {
-        Outcome o = run("replay", "--engine", "tensorflow");
+        Cli.Outcome o = Cli.run("replay", "--engine", "tensorflow");
         assertEquals(2, o.code());
         assertTrue(o.err().contains("unknown engine 'tensorflow'"), o.err());
         assertTrue(o.err().contains("core"), o.err());
@@ -173,7 +161,7 @@ class ReplayCommandTest {
 
     @Test
     void versionNamesTheKernel() {
-        Outcome o = run("--version");
+        Cli.Outcome o = Cli.run("--version");
         assertEquals(0, o.code());
         assertTrue(o.out().contains("kernel: vector"), o.out());
     }
