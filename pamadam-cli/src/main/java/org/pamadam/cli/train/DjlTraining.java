@@ -11,7 +11,6 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import java.util.Map;
-import java.util.Random;
 import org.pamadam.data.FashionMnist;
 import org.pamadam.data.ImageSet;
 import org.pamadam.djl.RuleOptimizer;
@@ -63,8 +62,7 @@ public final class DjlTraining implements TrainingEngine {
             int n = train.count();
             int bs = spec.batchSize();
             int batches = (n + bs - 1) / bs;
-            // The data order depends only on the seed and the epoch: a resumed run sees the same order.
-            int[] order = permutation(n, new Random(spec.seed() * 1_000_003L + epoch));
+            int[] order = DataOrder.forEpoch(spec, n, epoch);
             long start = System.nanoTime();
             long optNanos = 0;
             double lossSum = 0;
@@ -93,7 +91,7 @@ public final class DjlTraining implements TrainingEngine {
 
         /** Test loss and accuracy, in eval mode (batch norm uses its running statistics). */
         private double[] evaluate(ImageSet test) {
-            int[] order = permutation(test.count(), null);
+            int[] order = DataOrder.identity(test.count());
             double lossSum = 0;
             long correct = 0;
             for (int from = 0; from < test.count(); from += 1000) {
@@ -221,22 +219,5 @@ public final class DjlTraining implements TrainingEngine {
             optimizer.close();
             model.close();
         }
-    }
-
-    /** A seeded shuffle, or the identity when {@code rnd} is null. */
-    static int[] permutation(int n, Random rnd) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) {
-            p[i] = i;
-        }
-        if (rnd != null) {
-            for (int i = n - 1; i > 0; i--) {
-                int j = rnd.nextInt(i + 1);
-                int t = p[i];
-                p[i] = p[j];
-                p[j] = t;
-            }
-        }
-        return p;
     }
 }

@@ -4,7 +4,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Map;
-import java.util.Random;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -46,7 +45,7 @@ final class Dl4jTraining implements TrainingEngine {
             int n = train.count();
             int bs = spec.batchSize();
             int batches = (n + bs - 1) / bs;
-            int[] order = DjlTraining.permutation(n, new Random(spec.seed() * 1_000_003L + epoch));
+            int[] order = DataOrder.forEpoch(spec, n, epoch);
             long start = System.nanoTime();
             double lossSum = 0;
             for (int b = 0; b < batches; b++) {
@@ -59,7 +58,7 @@ final class Dl4jTraining implements TrainingEngine {
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             ImageSet test = data.test();
-            DataSet all = Dl4jModels.batch(test, DjlTraining.permutation(test.count(), null), 0, test.count());
+            DataSet all = Dl4jModels.batch(test, DataOrder.identity(test.count()), 0, test.count());
             double testLoss = net.score(all);
             INDArray predicted = net.output(all.getFeatures()).argMax(1);
             INDArray truth = all.getLabels().argMax(1);

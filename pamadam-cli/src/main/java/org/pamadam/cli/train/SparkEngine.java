@@ -40,11 +40,11 @@ final class SparkEngine implements TrainingEngine {
                 if (result == null) {
                     List<DataSet> minibatches = new ArrayList<>();
                     int n = data.train().count();
-                    int[] order = DjlTraining.permutation(n, new java.util.Random(spec.seed()));
+                    int[] order = DataOrder.shuffled(n, new java.util.Random(spec.seed()));
                     for (int from = 0; from < n; from += spec.batchSize()) {
                         minibatches.add(Dl4jModels.batch(data.train(), order, from, Math.min(spec.batchSize(), n - from)));
                     }
-                    DataSet test = Dl4jModels.batch(data.test(), DjlTraining.permutation(data.test().count(), null), 0,
+                    DataSet test = Dl4jModels.batch(data.test(), DataOrder.identity(data.test().count()), 0,
                             data.test().count());
                     SparkSettings settings = SparkSettings.builder().master(master).workers(workers)
                             .averagingFrequency(averagingFrequency).epochs(spec.epochs()).seed(spec.seed())
