@@ -37,17 +37,8 @@ final class Tensors {
         if (got.length != want.length) {
             throw new AssertionError("length " + got.length + " != " + want.length);
         }
-        double maxDiff = 0;
-        double maxWant = 0;
-        for (int i = 0; i < want.length; i++) {
-            double d = Math.abs((double) got[i] - want[i]);
-            if (Double.isNaN(d)) {
-                return Double.POSITIVE_INFINITY;
-            }
-            maxDiff = Math.max(maxDiff, d);
-            maxWant = Math.max(maxWant, Math.abs(want[i]));
-        }
-        return maxDiff == 0 ? 0 : maxWant == 0 ? Double.POSITIVE_INFINITY : maxDiff / maxWant;
+        // The traces' own agreement metric.
+        return org.pamadam.trace.Replay.relativeError(got, want);
     }
 
     /** The decimal a float hyperparameter stands for, as PyTorch users write it (0.9f means 0.9). */

@@ -121,7 +121,7 @@ public final class Replay {
     }
 
     /** max|got - want| / max|want|; exact agreement required when want is all zeros. NaN counts as infinite. */
-    static double relativeError(float[] got, float[] want) {
+    public static double relativeError(float[] got, float[] want) {
         double maxDiff = 0;
         double maxWant = 0;
         for (int k = 0; k < want.length; k++) {
