@@ -1,9 +1,11 @@
 package org.pamadam.optim;
 
+import java.lang.ref.Cleaner;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +29,19 @@ import org.pamadam.rule.Rule;
  * the result is bit-identical for any thread count. The reference path ({@code fused(false)}) runs
  * {@link ReferenceStep} tensor by tensor.
  *
- * <p>Not thread-safe: one thread calls {@code step()} at a time. Close it to stop its worker threads.
+ * <p>Not thread-safe: one thread calls {@code step()} at a time.
+ *
+ * <p>Lifecycle: {@link Builder#build()} starts {@code threads - 1} daemon worker threads (none for one
+ * thread); the caller of {@code step()} works too, spins briefly when it runs out of tasks and then
+ * parks until the last worker finishes, so no core is burnt while it waits. Idle workers park.
+ * {@link #close()} stops the workers; the optimizer must not step afterwards. An optimizer that is
+ * never closed is not kept alive by its workers (they hold the pool, never the optimizer), and a
+ * {@link Cleaner} stops them once it has become unreachable: use try-with-resources all the same,
+ * since when the garbage collector runs is not up to us.
+ *
+ * <p>Each {@link Param} is updated once per step, so two params over one {@code float[]} (tied
+ * weights) are refused when building; give a tied tensor one {@code Param} and the sum of its
+ * gradients, as autograd does for a shared torch {@code Parameter}.
  */
 public final class Optimizer implements AutoCloseable {
     /** Elements per chunk: 4 arrays of 32K floats (512 KB) stay in a core's L2 between the loads. */
@@ -46,7 +60,11 @@ public final class Optimizer implements AutoCloseable {
     private final boolean fused;
     private final NonFinitePolicy policy;
     private final WorkerPool pool;
+    /** Closes {@link #pool}; registered with {@link #CLEANER} so a forgotten optimizer's threads stop. */
+    private final Cleaner.Cleanable cleanup;
     private long skippedSteps;
+
+    private static final Cleaner CLEANER = Cleaner.create();
 
     // The fixed schedule: segment s is params[segParam[s]] over [segFrom[s], segTo[s]); task k runs
     // segments taskStart[k] .. taskStart[k+1]-1. sums[2s], sums[2s+1] hold segment s's pass-one sums.
@@ -88,6 +106,8 @@ public final class Optimizer implements AutoCloseable {
         fused = b.fused;
         policy = b.policy;
         pool = new WorkerPool(b.threads);
+        // The action holds the pool only: a reference to this optimizer would keep it reachable forever.
+        cleanup = CLEANER.register(this, pool::close);
 
         List<int[]> segs = new ArrayList<>();
         paramFirstSeg = new int[n + 1];
@@ -351,39 +371,82 @@ public final class Optimizer implements AutoCloseable {
     }
 
     /**
-     * Restores a state taken from an optimizer with the same layout: same groups, parameter names,
-     * shapes and moment kinds. Everything is checked before anything is changed.
+     * Restores a state saved by an optimizer of the same kind, as torch.optim's {@code load_state_dict}
+     * does: the same groups in the same order, each with the same kind of rule (name, moments, decay
+     * and trust ratio), and the same tensor names and shapes. Hyperparameters (lr, betas, eps, weight
+     * decay, adapt) may differ: the saved ones replace the live ones, so a resumed run continues with
+     * the schedule it was saved with.
+     *
+     * <p>Every check runs before anything is written: moment presence and lengths, finite moments,
+     * {@code v >= 0}, non-negative step counts. A refused load throws {@link IllegalArgumentException}
+     * naming the group or tensor, and leaves this optimizer exactly as it was.
+     *
+     * @see #loadKeepingRules(OptimizerState)
      */
     public void load(OptimizerState state) {
+        check(state, true);
+        write(state, true);
+    }
+
+    /**
+     * Restores step counts and moments from a state saved under another rule with the same moment
+     * kind (e.g. warm-starting PAMAdam from Adam's moments), keeping this optimizer's own rules. The
+     * same checks as {@link #load} run first, except that rule names, decay and ratio may differ.
+     */
+    public void loadKeepingRules(OptimizerState state) {
+        check(state, false);
+        write(state, false);
+    }
+
+    private void check(OptimizerState state, boolean sameRule) {
         List<OptimizerState.Group> groups = state.groups();
         if (groups.size() != rules.length) {
             throw new IllegalArgumentException("state has " + groups.size() + " param groups, optimizer has "
                     + rules.length);
         }
+        if (state.skippedSteps() < 0) {
+            throw new IllegalArgumentException("state has a negative skipped-step count " + state.skippedSteps());
+        }
         int i = 0;
         for (int g = 0; g < groups.size(); g++) {
             OptimizerState.Group group = groups.get(g);
+            if (group.rule() == null) {
+                throw new IllegalArgumentException("group " + g + ": state has no rule");
+            }
             if (group.rule().moments() != rules[g].moments()) {
                 throw new IllegalArgumentException("group " + g + ": state uses " + group.rule().moments()
                         + " moments, optimizer " + rules[g].moments());
             }
+            if (sameRule && !group.sameKind(rules[g])) {
+                throw new IllegalArgumentException("group " + g + ": state was saved by rule " + kind(group.rule())
+                        + ", this optimizer uses " + kind(rules[g])
+                        + " (loadKeepingRules takes the moments alone)");
+            }
             for (OptimizerState.Tensor t : group.tensors()) {
                 if (i >= params.length || groupOf[i] != g) {
-                    throw new IllegalArgumentException("group " + g + ": state has more tensors than the optimizer");
+                    throw new IllegalArgumentException("group " + g + ": state has more tensors than the optimizer"
+                            + " (first extra: '" + t.name() + "')");
                 }
-                t.checkMatches(params[i]);
+                t.checkMatches(params[i], rules[g].moments());
                 i++;
             }
             if (i < params.length && groupOf[i] == g) {
                 throw new IllegalArgumentException("group " + g + ": state lacks tensor '" + params[i].name() + "'");
             }
         }
-        if (i != params.length) {
-            throw new IllegalArgumentException("state lacks tensor '" + params[i].name() + "'");
-        }
-        i = 0;
+    }
+
+    private static String kind(Rule r) {
+        return "'" + r.name() + "' (moments " + r.moments() + ", decay " + r.decay() + ", ratio " + r.ratio() + ")";
+    }
+
+    private void write(OptimizerState state, boolean rulesToo) {
+        List<OptimizerState.Group> groups = state.groups();
+        int i = 0;
         for (int g = 0; g < groups.size(); g++) {
-            rules[g] = groups.get(g).rule();
+            if (rulesToo) {
+                rules[g] = groups.get(g).rule();
+            }
             for (OptimizerState.Tensor t : groups.get(g).tensors()) {
                 System.arraycopy(t.m(), 0, m[i], 0, m[i].length);
                 if (v[i] != null) {
@@ -397,9 +460,19 @@ public final class Optimizer implements AutoCloseable {
         skippedSteps = state.skippedSteps();
     }
 
+    /**
+     * Stops the worker threads. Idempotent. An optimizer that is never closed does not leak them: the
+     * threads are daemons that hold only the pool, and a {@link Cleaner} stops them once the optimizer
+     * is unreachable; closing is still the prompt, deterministic way.
+     */
     @Override
     public void close() {
-        pool.close();
+        cleanup.clean();
+    }
+
+    /** The worker threads, for lifecycle tests. */
+    List<Thread> workerThreads() {
+        return pool.workerThreads();
     }
 
     /** Builds an {@link Optimizer}. */
@@ -479,14 +552,26 @@ public final class Optimizer implements AutoCloseable {
                 throw new IllegalArgumentException("no parameters: add at least one group");
             }
             Set<String> names = new HashSet<>();
-            Set<Param> seen = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            Set<Param> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+            Map<float[], Param> owners = new IdentityHashMap<>();
             for (GroupSpec g : groups) {
                 for (Param p : g.params) {
+                    if (p == null) {
+                        throw new IllegalArgumentException("a group holds a null parameter");
+                    }
                     if (!seen.add(p)) {
                         throw new IllegalArgumentException("parameter '" + p.name() + "' is in more than one group");
                     }
                     if (!names.add(p.name())) {
                         throw new IllegalArgumentException("two parameters are named '" + p.name() + "'");
+                    }
+                    // Tied weights would be stepped twice per step (and concurrently with threads > 1).
+                    // An empty array has nothing to update, so sharing one is harmless.
+                    Param other = p.size() == 0 ? null : owners.putIfAbsent(p.data(), p);
+                    if (other != null) {
+                        throw new IllegalArgumentException("parameters '" + other.name() + "' and '" + p.name()
+                                + "' share one float[] (tied weights): each would be updated separately;"
+                                + " pass one Param with the sum of both gradients");
                     }
                 }
             }

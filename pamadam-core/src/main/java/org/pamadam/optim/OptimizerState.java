@@ -2,6 +2,7 @@ package org.pamadam.optim;
 
 import java.util.Arrays;
 import java.util.List;
+import org.pamadam.rule.Moments;
 import org.pamadam.rule.Rule;
 
 /**
@@ -20,27 +21,62 @@ public record OptimizerState(List<Group> groups, long skippedSteps) {
         public Group {
             tensors = List.copyOf(tensors);
         }
+
+        /** True when {@code other} is the same kind of rule: name, moments, decay and trust ratio. */
+        boolean sameKind(Rule other) {
+            return rule.name().equals(other.name()) && rule.moments() == other.moments()
+                    && rule.decay() == other.decay() && rule.ratio() == other.ratio();
+        }
     }
 
     /** One tensor's state; {@code v} is null for momentum rules. */
     public record Tensor(String name, int[] shape, long step, double lastRatio, float[] m, float[] v) {
 
-        /** Refuses a state that does not fit {@code param}, naming the tensor and the difference. */
-        void checkMatches(Param param) {
-            if (!name.equals(param.name())) {
+        /**
+         * Refuses a state that does not fit {@code param} under rules with {@code moments}, naming the
+         * tensor and the difference: name, shape, moment presence and lengths, a negative step count, a
+         * non-finite moment or an impossible last ratio. Reads only.
+         */
+        void checkMatches(Param param, Moments moments) {
+            if (name == null || !name.equals(param.name())) {
                 throw new IllegalArgumentException("state tensor '" + name + "' where the optimizer has '"
                         + param.name() + "'");
             }
-            if (!Arrays.equals(shape, param.shape())) {
+            if (shape == null || !Arrays.equals(shape, param.shape())) {
                 throw new IllegalArgumentException("tensor '" + name + "': state shape " + Arrays.toString(shape)
                         + ", parameter shape " + Arrays.toString(param.shape()));
             }
-            if (m.length != param.size() || (v != null && v.length != param.size())) {
-                throw new IllegalArgumentException("tensor '" + name + "': moment length differs from "
-                        + param.size());
+            checkMoment("m", m, param.size());
+            if (moments == Moments.ADAM) {
+                checkMoment("v", v, param.size());
+            } else if (v != null) {
+                throw new IllegalArgumentException("tensor '" + name + "': state has a second moment v, but "
+                        + moments + " rules keep none");
             }
             if (step < 0) {
                 throw new IllegalArgumentException("tensor '" + name + "': negative step count " + step);
+            }
+            if (!Double.isNaN(lastRatio) && !(lastRatio >= 0 && lastRatio < Double.POSITIVE_INFINITY)) {
+                throw new IllegalArgumentException("tensor '" + name + "': last ratio " + lastRatio
+                        + ", expected NaN (no step yet) or a finite number >= 0");
+            }
+        }
+
+        private void checkMoment(String which, float[] values, int size) {
+            if (values == null) {
+                throw new IllegalArgumentException("tensor '" + name + "': state has no " + which
+                        + ", expected " + size + " values");
+            }
+            if (values.length != size) {
+                throw new IllegalArgumentException("tensor '" + name + "': " + which + " has " + values.length
+                        + " values, parameter has " + size);
+            }
+            for (int k = 0; k < values.length; k++) {
+                // v is a mean of squares: a negative value would turn into NaN at sqrt(v) next step.
+                if (!Float.isFinite(values[k]) || (which.equals("v") && values[k] < 0)) {
+                    throw new IllegalArgumentException("tensor '" + name + "': " + which + "[" + k + "] = "
+                            + values[k] + ", expected a finite value" + (which.equals("v") ? " >= 0" : ""));
+                }
             }
         }
     }

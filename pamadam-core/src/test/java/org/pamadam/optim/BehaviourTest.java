@@ -19,8 +19,12 @@ import org.pamadam.rule.Rule;
 class BehaviourTest {
 
     private static byte[] snapshot(Optimizer opt, List<Param> params) {
+        return snapshot(opt.state(), params);
+    }
+
+    private static byte[] snapshot(OptimizerState optimizerState, List<Param> params) {
         // The checkpoint bytes plus the parameter values: equal snapshots mean no state changed.
-        byte[] state = Checkpoint.encode(opt.state());
+        byte[] state = Checkpoint.encode(optimizerState);
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         out.writeBytes(state);
         for (Param p : params) {
@@ -112,25 +116,51 @@ class BehaviourTest {
         }
     }
 
-    @Test
-    void skipPolicyCountsAndChangesNothing() {
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void skipPolicyCountsAndChangesNothing(boolean fused) {
         SplittableRandom rnd = new SplittableRandom(5);
-        List<Param> ps = List.of(Param.of("w", TestData.gaussian(rnd, 1000, 1)));
-        try (Optimizer opt = Optimizer.builder().group(Rule.pamAdam().build(), ps)
+        List<Param> ps = List.of(Param.of("w", TestData.gaussian(rnd, 1000, 1)),
+                Param.of("big", TestData.gaussian(rnd, 3 * Optimizer.CHUNK + 5, 1)));
+        try (Optimizer opt = Optimizer.builder().group(Rule.pamAdam().build(), ps).threads(2).fused(fused)
                 .nonFinitePolicy(NonFinitePolicy.SKIP_STEP).build()) {
-            ps.get(0).setGrad(TestData.gaussian(rnd, 1000, 1));
+            for (Param p : ps) {
+                p.setGrad(TestData.gaussian(rnd, p.size(), 1));
+            }
             assertTrue(opt.step());
-            byte[] before = snapshot(opt, ps);
-            ps.get(0).grad()[3] = Float.NaN;
+            for (Param p : ps) {
+                p.setGrad(TestData.gaussian(rnd, p.size(), 1));
+            }
+            OptimizerState state = opt.state();
+            // What the state must be after the skip: the same, with the skipped counter at 1.
+            byte[] expected = snapshot(new OptimizerState(state.groups(), 1), ps);
+            // The NaN sits in the last tensor, so a step that wrote tensors in order would show.
+            ps.get(1).grad()[3 * Optimizer.CHUNK + 2] = Float.NaN;
             assertFalse(opt.step());
             assertEquals(1, opt.skippedSteps());
-            ps.get(0).grad()[3] = 0.5f;
-            byte[] afterSkip = snapshot(opt, ps);
-            // Only the skipped-steps counter (inside the state bytes) may differ; params and moments not.
-            assertEquals(before.length, afterSkip.length);
-            assertEquals(1, opt.stepCount("w"));
+            assertArrayEquals(expected, snapshot(opt, ps), "params, moments or step counts changed by a skip");
+            ps.get(1).grad()[3 * Optimizer.CHUNK + 2] = 0.5f;
             assertTrue(opt.step());
             assertEquals(2, opt.stepCount("w"));
+            assertEquals(2, opt.stepCount("big"));
+        }
+    }
+
+    @Test
+    void tiedWeightsAreRefusedNamingBoth() {
+        float[] shared = {1, 2, 3, 4};
+        Param embed = Param.of("embed.weight", new int[] {2, 2}, shared);
+        Param out = Param.of("out.weight", new int[] {4}, shared);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Optimizer.builder().group(Rule.adam().build(), List.of(embed))
+                        .group(Rule.adam().build(), List.of(out)).build());
+        assertTrue(e.getMessage().contains("'embed.weight'") && e.getMessage().contains("'out.weight'")
+                && e.getMessage().contains("tied"), e.getMessage());
+        // Two empty tensors may share an array: there is nothing to update twice.
+        float[] none = new float[0];
+        try (Optimizer opt = Optimizer.builder().group(Rule.adam().build(),
+                List.of(Param.of("a", none), Param.of("b", none), embed)).build()) {
+            assertEquals(3, opt.params().size());
         }
     }
 

@@ -1,0 +1,59 @@
+package org.pamadam.optim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.lang.ref.WeakReference;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.pamadam.TestData;
+import org.pamadam.rule.Rule;
+
+/** Worker threads neither keep a forgotten optimizer alive nor outlive it; close is idempotent. */
+class LifecycleTest {
+
+    private record Dropped(WeakReference<Optimizer> ref, List<Thread> workers) {
+    }
+
+    /** Builds and steps an optimizer in its own frame, so no local keeps it reachable afterwards. */
+    private static Dropped stepAndForget() {
+        Param w = Param.of("w", TestData.gaussian(new SplittableRandom(1), 3 * Optimizer.CHUNK, 1));
+        Optimizer opt = Optimizer.builder().group(Rule.pamAdam().build(), List.of(w)).threads(2).build();
+        w.setGrad(TestData.gaussian(new SplittableRandom(2), w.size(), 1));
+        opt.step(); // a phase on the workers: the pool must not hold the optimizer's task afterwards
+        assertEquals(1, opt.workerThreads().size());
+        return new Dropped(new WeakReference<>(opt), opt.workerThreads());
+    }
+
+    @Test
+    void aForgottenOptimizerIsCollectedAndItsWorkersEnd() throws InterruptedException {
+        Dropped d = stepAndForget();
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while ((d.ref().get() != null || d.workers().stream().anyMatch(Thread::isAlive))
+                && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertNull(d.ref().get(), "the optimizer is still reachable (from its worker threads?)");
+        for (Thread t : d.workers()) {
+            t.join(5_000);
+            assertFalse(t.isAlive(), t.getName() + " outlived its optimizer");
+        }
+    }
+
+    @Test
+    void closeEndsTheWorkersAndMayBeRepeated() throws InterruptedException {
+        Param w = Param.of("w", new float[] {1, 2});
+        Optimizer opt = Optimizer.builder().group(Rule.adam().build(), List.of(w)).threads(3).build();
+        List<Thread> workers = opt.workerThreads();
+        assertEquals(2, workers.size());
+        opt.close();
+        opt.close();
+        for (Thread t : workers) {
+            t.join(10_000);
+            assertFalse(t.isAlive(), t.getName());
+        }
+    }
+}
