@@ -18,6 +18,7 @@ import org.pamadam.kernel.Kernel;
 import org.pamadam.kernel.KernelProvider;
 import org.pamadam.rule.Moments;
 import org.pamadam.rule.Rule;
+import org.pamadam.schedule.Schedule;
 
 /**
  * An optimizer over named {@link Param}s in groups, each group with its own {@link Rule}
@@ -50,6 +51,7 @@ public final class Optimizer implements AutoCloseable {
     private final Param[] params;
     private final int[] groupOf;
     private final Rule[] rules;
+    private final Schedule[] schedules;
     private final float[][] m;
     private final float[][] v;
     private final long[] steps;
@@ -90,6 +92,10 @@ public final class Optimizer implements AutoCloseable {
         params = all.toArray(new Param[0]);
         groupOf = groups.stream().mapToInt(Integer::intValue).toArray();
         rules = b.groups.stream().map(g -> g.rule).toArray(Rule[]::new);
+        schedules = b.groups.stream().map(g -> g.schedule).toArray(Schedule[]::new);
+        scheduled = new Rule[rules.length];
+        scheduledAt = new long[rules.length];
+        scheduledFrom = new Rule[rules.length];
         m = new float[n][];
         v = new float[n][];
         steps = new long[n];
@@ -159,7 +165,7 @@ public final class Optimizer implements AutoCloseable {
                     throw new IllegalArgumentException("gradient for '" + params[i].name() + "' has "
                             + g.length + " elements, expected " + params[i].size());
                 }
-                coef[i].prepare(rules[groupOf[i]], steps[i] + 1);
+                coef[i].prepare(ruleAt(i), steps[i] + 1);
                 any = true;
             }
         }
@@ -184,7 +190,7 @@ public final class Optimizer implements AutoCloseable {
                 return nonFinite(i);
             }
             double ratio = coef[i].ratio.of(sumP, sumS);
-            coef[i].scale = (float) (rules[groupOf[i]].lr() * ratio);
+            coef[i].scale = (float) (ruleAt(i).lr() * ratio);
             // Stash the ratio; it becomes telemetry only once the step is committed below.
             sums[2 * paramFirstSeg[i]] = ratio;
         }
@@ -212,8 +218,9 @@ public final class Optimizer implements AutoCloseable {
         }
         for (int i = 0; i < params.length; i++) {
             if (active[i]) {
+                Rule rule = ruleAt(i);
                 steps[i]++;
-                lastRatio[i] = ReferenceStep.step(rules[groupOf[i]], steps[i], params[i].data(),
+                lastRatio[i] = ReferenceStep.step(rule, steps[i], params[i].data(),
                         params[i].grad(), m[i], v[i]);
             }
         }
@@ -282,7 +289,65 @@ public final class Optimizer implements AutoCloseable {
         rules[group] = rule;
     }
 
-    /** Sets the learning rate of every group. */
+    // ---- learning-rate schedules ----
+
+    // One derived rule per group, rebuilt only when the step or the group's rule changes.
+    private final Rule[] scheduled;
+    private final long[] scheduledAt;
+    private final Rule[] scheduledFrom;
+
+    /**
+     * The rule tensor {@code i}'s next step runs with: its group's rule, with the lr its schedule gives
+     * at the tensor's own step count (the optimizer steps it took part in, so accumulated micro-batches
+     * and skipped steps do not advance it). The group's rule keeps the base lr.
+     */
+    private Rule ruleAt(int i) {
+        int g = groupOf[i];
+        if (schedules[g] == null) {
+            return rules[g];
+        }
+        long t = steps[i];
+        if (scheduled[g] == null || scheduledAt[g] != t || scheduledFrom[g] != rules[g]) {
+            scheduled[g] = rules[g].toBuilder().lr(schedules[g].lr(rules[g].lr(), t)).build();
+            scheduledAt[g] = t;
+            scheduledFrom[g] = rules[g];
+        }
+        return scheduled[g];
+    }
+
+    /** The group's learning-rate schedule, null for none (its rule's lr at every step). */
+    public Schedule schedule(int group) {
+        return schedules[group];
+    }
+
+    /**
+     * Sets (null: removes) a group's schedule. It is configuration, like the group's tensors: a
+     * checkpoint holds the step counts, which are its position, so an optimizer built with the same
+     * schedule continues a loaded state exactly.
+     */
+    public void setSchedule(int group, Schedule schedule) {
+        schedules[group] = schedule;
+        scheduled[group] = null;
+    }
+
+    /**
+     * The lr the group's next step runs with: its schedule at the largest step count among its tensors
+     * (the optimizer's step count when every tensor takes part in every step), else its rule's lr.
+     */
+    public double lr(int group) {
+        if (schedules[group] == null) {
+            return rules[group].lr();
+        }
+        long t = 0;
+        for (int i = 0; i < params.length; i++) {
+            if (groupOf[i] == group) {
+                t = Math.max(t, steps[i]);
+            }
+        }
+        return schedules[group].lr(rules[group].lr(), t);
+    }
+
+    /** Sets the learning rate of every group (the base lr, where a group has a schedule). */
     public void setLearningRate(double lr) {
         for (int g = 0; g < rules.length; g++) {
             rules[g] = rules[g].toBuilder().lr(lr).build();
@@ -486,11 +551,30 @@ public final class Optimizer implements AutoCloseable {
         private static final class GroupSpec {
             final Rule rule;
             final List<Param> params;
+            Schedule schedule;
 
             GroupSpec(Rule rule, List<Param> params) {
                 this.rule = rule;
                 this.params = params;
             }
+        }
+
+        /**
+         * Gives the last group added this learning-rate schedule (see {@link Schedule} for the step
+         * numbering); groups that {@link #override} later derives from it inherit it.
+         */
+        public Builder schedule(Schedule schedule) {
+            return schedule(groups.size() - 1, schedule);
+        }
+
+        /** Gives group {@code group} (0-based, in the order added so far) this schedule; null: none. */
+        public Builder schedule(int group, Schedule schedule) {
+            if (group < 0 || group >= groups.size()) {
+                throw new IllegalArgumentException("schedule: no group " + group + " (" + groups.size()
+                        + " added so far); add the group first");
+            }
+            groups.get(group).schedule = schedule;
+            return this;
         }
 
         /** Adds a param group: these tensors, with these hyperparameters. */
@@ -514,7 +598,9 @@ public final class Optimizer implements AutoCloseable {
                 List<Param> moved = new ArrayList<>();
                 spec.params.removeIf(p -> pattern.matcher(p.name()).matches() && moved.add(p));
                 if (!moved.isEmpty()) {
-                    groups.add(new GroupSpec(change.apply(spec.rule.toBuilder()).build(), moved));
+                    GroupSpec derived = new GroupSpec(change.apply(spec.rule.toBuilder()).build(), moved);
+                    derived.schedule = spec.schedule;
+                    groups.add(derived);
                 }
             }
             groups.removeIf(spec -> spec.params.isEmpty());
