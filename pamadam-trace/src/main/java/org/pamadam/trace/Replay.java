@@ -72,7 +72,7 @@ public final class Replay {
         java.util.Arrays.fill(ratioErr, Double.NaN);
         List<Trace.Step> outSteps = new ArrayList<>();
         String describe;
-        try (ReplayEngine.Run run = engine.open(rule, trace.params())) {
+        try (ReplayEngine.Run run = engine.open(rule, trace.params(), trace.maxGradNorm())) {
             describe = run.describe();
             for (Trace.Step step : trace.steps()) {
                 run.step(step.grads());

@@ -2,6 +2,7 @@ package org.pamadam.trace;
 
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import org.pamadam.rule.Rule;
 
 /**
@@ -16,6 +17,18 @@ public interface ReplayEngine {
 
     /** Starts a run of {@code rule} on fresh copies of {@code params}' initial values. */
     Run open(Rule rule, List<Trace.TraceParam> params);
+
+    /**
+     * Starts a run that first clips each step's gradients to the global L2 norm {@code maxGradNorm}
+     * when present ({@link Trace#maxGradNorm()}). An engine that cannot clip keeps this default, which
+     * refuses a clipped trace rather than replaying it without the clipping.
+     */
+    default Run open(Rule rule, List<Trace.TraceParam> params, OptionalDouble maxGradNorm) {
+        if (maxGradNorm.isPresent()) {
+            throw new UnsupportedOperationException("engine '" + name() + "' does not support max_grad_norm");
+        }
+        return open(rule, params);
+    }
 
     /** One replay in progress. */
     interface Run extends AutoCloseable {

@@ -2,13 +2,15 @@ package org.pamadam.trace;
 
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import org.pamadam.rule.Rule;
 
 /**
  * A pamadam-trace/1 run: initial parameters, per-step gradients, and the expected parameters and
  * ratios. The format is described in {@code golden/README.md} (bundled with this module).
  *
- * @param hyper lr, beta1, beta2, eps and weight_decay (absent entries take the optimizer's default)
+ * @param hyper lr, beta1, beta2, eps, weight_decay, momentum (absent entries take the optimizer's
+ *     default) and the optional max_grad_norm
  */
 public record Trace(String name, String kind, String note, String optimizer, Map<String, Double> hyper,
                     List<TraceParam> params, List<Step> steps) {
@@ -39,6 +41,15 @@ public record Trace(String name, String kind, String note, String optimizer, Map
             b.weightDecay(wd);
         }
         return b.build();
+    }
+
+    /**
+     * The global gradient-norm clipping bound of {@code hyper.max_grad_norm}, or empty when the run
+     * did not clip. Before each step every gradient is scaled by {@code min(1, bound / total_norm)}.
+     */
+    public OptionalDouble maxGradNorm() {
+        Double bound = hyper.get("max_grad_norm");
+        return bound == null ? OptionalDouble.empty() : OptionalDouble.of(bound);
     }
 
     /** True when the optimizer has a trust ratio worth recording (PAMAdam and LAMB). */

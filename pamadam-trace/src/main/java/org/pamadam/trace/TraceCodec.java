@@ -23,7 +23,7 @@ import java.util.Set;
 /** Reads and writes pamadam-trace/1 JSON, checking everything a replay relies on. */
 public final class TraceCodec {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> HYPER = Set.of("lr", "betas", "eps", "weight_decay", "momentum");
+    private static final Set<String> HYPER = Set.of("lr", "betas", "eps", "weight_decay", "momentum", "max_grad_norm");
 
     private TraceCodec() {
     }
@@ -106,6 +106,17 @@ public final class TraceCodec {
             for (JsonNode s : array(root, "steps")) {
                 steps.add(step(s, index++, sizes));
             }
+            // A replay only checks what the trace records: without these it would pass vacuously.
+            if (steps.isEmpty()) {
+                throw bad("no steps: nothing to replay");
+            }
+            Trace.Step last = steps.get(steps.size() - 1);
+            for (String name : sizes.keySet()) {
+                if (!last.expected().containsKey(name)) {
+                    throw bad("steps[" + (steps.size() - 1) + "] (the last step) has no expected values for '"
+                            + name + "'; the last step must record every tensor");
+                }
+            }
             return new Trace(root.path("name").asText(""), root.path("kind").asText(""),
                     root.path("note").asText(""), optimizer, hyper, params, steps);
         }
@@ -179,6 +190,10 @@ public final class TraceCodec {
                 } else {
                     if (!value.isNumber()) {
                         throw bad("hyper." + e.getKey() + " must be a number, got " + value);
+                    }
+                    if (e.getKey().equals("max_grad_norm")
+                            && !(value.asDouble() > 0 && value.asDouble() < Double.POSITIVE_INFINITY)) {
+                        throw bad("hyper.max_grad_norm must be a finite number > 0, got " + value);
                     }
                     out.put(e.getKey(), value.asDouble());
                 }
