@@ -16,6 +16,7 @@ import org.deeplearning4j.nn.weights.WeightInit;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.regularization.L2Regularization;
 import org.nd4j.linalg.learning.regularization.Regularization;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.pamadam.rule.Decay;
@@ -96,8 +97,19 @@ class ValidationTest {
         assertMessage(assertThrows(IllegalArgumentException.class,
                 () -> Dl4jOptimizers.apply(withL2, Rule.adam().weightDecay(1e-3).build())),
                 "layer 0", "L2Regularization", "keep one of them");
-        // L2 on the layers and a rule without L2 of its own combine: L2 goes into the gradient.
+        // L2 on the layers and a rule without L2 of its own combine: the layer's L2 stays (DL4J adds it to
+        // the gradient before the updater), followed by the rule's TensorStep, and the biases get their TensorStep too.
         Dl4jOptimizers.apply(withL2, Rule.pamAdam().build());
+        for (int i = 0; i < 2; i++) {
+            BaseLayer layer = (BaseLayer) withL2.getConf(i).getLayer();
+            List<Regularization> regs = layer.getRegularization();
+            assertEquals(2, regs.size(), "layer " + i + ": " + regs);
+            assertTrue(regs.get(0) instanceof L2Regularization, "layer " + i + ": " + regs);
+            assertEquals(1e-4, ((L2Regularization) regs.get(0)).getL2().valueAt(0, 0), 1e-12, "layer " + i + ": " + regs);
+            assertTrue(regs.get(1) instanceof TensorStep, "layer " + i + ": " + regs);
+            List<Regularization> biasRegs = layer.getRegularizationBias();
+            assertTrue(biasRegs.get(biasRegs.size() - 1) instanceof TensorStep, "layer " + i + " biases: " + biasRegs);
+        }
     }
 
     @Test
