@@ -247,7 +247,7 @@ public final class Optimizer implements AutoCloseable {
     }
 
     /** torch.nn.utils.clip_grad_norm_'s factor: {@code min(1, maxNorm / (norm + 1e-6))}. */
-    static double clipScale(double maxNorm, double norm) {
+    public static double clipScale(double maxNorm, double norm) {
         return Math.min(1.0, maxNorm / (norm + 1e-6));
     }
 

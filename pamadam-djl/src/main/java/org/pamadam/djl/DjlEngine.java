@@ -42,13 +42,23 @@ public final class DjlEngine implements ReplayEngine {
 
     @Override
     public Run open(Rule rule, List<Trace.TraceParam> params) {
+        return open(rule, params, java.util.OptionalDouble.empty());
+    }
+
+    /** Clips with {@code optMaxGradNorm} when the trace has {@code max_grad_norm}. */
+    @Override
+    public Run open(Rule rule, List<Trace.TraceParam> params, java.util.OptionalDouble maxGradNorm) {
         Engine engine = startEngine();
         NDManager manager = engine.newBaseManager();
         RuleOptimizer optimizer;
         Map<String, NDArray> weights = new LinkedHashMap<>();
         Map<String, Shape> shapes = new LinkedHashMap<>();
         try {
-            optimizer = RuleOptimizer.forRule(rule).optHostKernel(hostKernel).build();
+            RuleOptimizer.Builder builder = RuleOptimizer.forRule(rule).optHostKernel(hostKernel);
+            if (maxGradNorm.isPresent()) {
+                builder.optMaxGradNorm((float) maxGradNorm.getAsDouble());
+            }
+            optimizer = builder.build();
             for (Trace.TraceParam p : params) {
                 Shape shape = shape(p.shape());
                 shapes.put(p.name(), shape);
@@ -61,19 +71,28 @@ public final class DjlEngine implements ReplayEngine {
         return new Run() {
             @Override
             public void step(Map<String, float[]> grads) {
-                for (Map.Entry<String, NDArray> w : weights.entrySet()) {
-                    float[] g = grads.get(w.getKey());
-                    if (g == null) {
-                        continue;
+                List<ai.djl.util.Pair<String, NDArray>> step = new java.util.ArrayList<>();
+                try {
+                    for (Map.Entry<String, NDArray> w : weights.entrySet()) {
+                        float[] g = grads.get(w.getKey());
+                        if (g == null) {
+                            continue;
+                        }
+                        Shape shape = shapes.get(w.getKey());
+                        if (g.length != shape.size()) {
+                            throw new IllegalArgumentException("gradient for '" + w.getKey() + "' has " + g.length
+                                    + " elements, expected " + shape.size() + " (shape " + shape + ")");
+                        }
+                        step.add(new ai.djl.util.Pair<>(w.getKey(), manager.create(g, shape)));
                     }
-                    Shape shape = shapes.get(w.getKey());
-                    if (g.length != shape.size()) {
-                        throw new IllegalArgumentException("gradient for '" + w.getKey() + "' has " + g.length
-                                + " elements, expected " + shape.size() + " (shape " + shape + ")");
+                    if (maxGradNorm.isPresent()) {
+                        optimizer.beginStep(step); // every gradient of the step, before its first update
                     }
-                    try (NDArray grad = manager.create(g, shape)) {
-                        optimizer.update(w.getKey(), w.getValue(), grad);
+                    for (ai.djl.util.Pair<String, NDArray> g : step) {
+                        optimizer.update(g.getKey(), weights.get(g.getKey()), g.getValue());
                     }
+                } finally {
+                    step.forEach(g -> g.getValue().close());
                 }
             }
 

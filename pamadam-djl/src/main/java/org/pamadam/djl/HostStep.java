@@ -69,7 +69,7 @@ final class HostStep {
      *
      * @return the trust ratio used (1 when the rule has none)
      */
-    double apply(String name, Coefficients c, double lr, NDArray weight, NDArray grad, float rescale, float clip,
+    double apply(String name, Coefficients c, org.pamadam.rule.Rule rule, NDArray weight, NDArray grad, float rescale, float clip,
                  float[] m, float[] v) {
         int n = Math.toIntExact(weight.size());
         if (p.length < n) {
@@ -95,8 +95,8 @@ final class HostStep {
             // Pass one only reads: refusing here leaves the weight and its moments untouched.
             throw new NonFiniteGradientException(name, firstNonFinite(g, n));
         }
-        double ratio = c.ratio.of(sums[0], sums[1]);
-        c.scale = (float) (lr * ratio);
+        double ratio = rule.trustRatio(sums[0], sums[1]);
+        c.scale = (float) (rule.lr() * ratio);
         kernel.apply(c, p, g, m, v, 0, n);
         weightMemory.rewind();
         weightMemory.put(p, 0, n);

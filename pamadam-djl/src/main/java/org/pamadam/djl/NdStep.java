@@ -28,7 +28,7 @@ final class NdStep {
      * @return the trust ratio used as a 0-d array on the tensor's device, or null when the rule has no
      *     ratio (ratio 1)
      */
-    static NDArray apply(Coefficients c, NDArray p, NDArray g, NDArray m, NDArray v) {
+    static NDArray apply(Coefficients c, NDArray p, NDArray g, NDArray m, NDArray v, double maxRatio) {
         NDArray grad = c.gradDecay != 0f ? g.add(p.mul(c.gradDecay)) : g;
         NDArray step;
         if (c.moments == Moments.MOMENTUM) {
@@ -46,6 +46,9 @@ final class NdStep {
             }
         }
         NDArray ratio = ratio(c.ratio, p, step);
+        if (ratio != null && maxRatio != Double.POSITIVE_INFINITY) {
+            ratio = ratio.minimum((float) maxRatio); // the rule's clamp, after the zero guard
+        }
         // The ratio is measured on p before the decoupled decay, then p = p*decay - (lr*ratio)*step.
         if (c.decayFactor != 1f) {
             p.muli(c.decayFactor);

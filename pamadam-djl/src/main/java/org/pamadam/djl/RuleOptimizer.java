@@ -79,6 +79,7 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
     private final long firstCount;
     private final boolean hostKernel;
     private final HostStep hostStep = new HostStep();
+    private final GlobalNormClip clip;
     private final Coefficients coefficients = new Coefficients();
     /** parameter id to its state per device (DJL updates one mirror per device). */
     private final Map<String, Map<Device, Slot>> slots = new LinkedHashMap<>();
@@ -128,6 +129,7 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
         this.plainStep = builder.plainStep;
         this.firstCount = builder.beginNumUpdate;
         this.hostKernel = builder.hostKernel;
+        this.clip = new GlobalNormClip(builder.maxGradNorm);
         this.adaptRule = rule;
         this.plainRule = rule.adapt() ? rule.toBuilder().adapt(false).build() : rule;
     }
@@ -149,6 +151,28 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
      */
     public Rule rule() {
         return rule;
+    }
+
+    /**
+     * With {@code optMaxGradNorm}: lets the optimizer read every gradient of {@code block} at the
+     * first update of each step, to compute the step's global norm (DJL's Trainer has no start-of-step
+     * hook). Call once, after the trainer is initialised.
+     */
+    public synchronized void bind(ai.djl.nn.Block block) {
+        clip.bind(Objects.requireNonNull(block, "block"));
+    }
+
+    /**
+     * With {@code optMaxGradNorm} and no bound block: the gradients of the step about to run (name,
+     * gradient), before its first update. The norm is refused, before any update, if non-finite.
+     */
+    public synchronized void beginStep(java.util.List<ai.djl.util.Pair<String, NDArray>> gradients) {
+        clip.begin(gradients);
+    }
+
+    /** The last step's global gradient norm before clipping; NaN without {@code optMaxGradNorm}. */
+    public synchronized double lastGradNorm() {
+        return clip.lastNorm();
     }
 
     /** {@inheritDoc} */
@@ -173,12 +197,14 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
             Slot slot = slot(parameterId, weight, shape);
             long t = slot.steps + 1;
             Rule stepRule = stepRule(parameterId, slot.adapt, globalCount);
+            float clipScale = clip.scaleFor(parameterId);
             coefficients.prepare(stepRule, t);
             if (slot.host) {
-                slot.hostRatio = hostStep.apply(parameterId, coefficients, stepRule.lr(), weight, grad, rescaleGrad, clipGrad,
+                coefficients.gradScale = clipScale; // read into g by the kernels; the gradient is not modified
+                slot.hostRatio = hostStep.apply(parameterId, coefficients, stepRule, weight, grad, rescaleGrad, clipGrad,
                         slot.hostM, slot.hostV);
             } else {
-                deviceStep(slot, weight, grad);
+                deviceStep(slot, weight, grad, clipScale, stepRule.maxRatio());
             }
             zeroGradient(weight);
             slot.steps = t;
@@ -186,15 +212,18 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
     }
 
     /** The NDArray path: the rule as engine ops on the parameter's device ({@link NdStep}). */
-    private void deviceStep(Slot slot, NDArray weight, NDArray grad) {
+    private void deviceStep(Slot slot, NDArray weight, NDArray grad, float clipScale, double maxRatio) {
         NDArray g = grad;
+        if (clipScale != 1f) {
+            g = g.mul(clipScale); // before rescale and element clipping, as the host path's kernel read
+        }
         if (rescaleGrad != 1f) {
             g = g.mul(rescaleGrad);
         }
         if (clipGrad > 0f) {
             g = g.clip(-clipGrad, clipGrad);
         }
-        NDArray ratio = NdStep.apply(coefficients, weight, g, slot.m, slot.v);
+        NDArray ratio = NdStep.apply(coefficients, weight, g, slot.m, slot.v, maxRatio);
         if (slot.ratio != null) {
             slot.ratio.close();
             slot.ratio = null;
@@ -516,6 +545,7 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
         private float clip = -1f;
         private int beginNumUpdate;
         private boolean hostKernel = true;
+        private double maxGradNorm = Double.POSITIVE_INFINITY;
 
         /** A builder starting from a preset (e.g. {@code Rule.pamAdam()}), which it then owns. */
         protected BaseBuilder(Rule.Builder preset) {
@@ -564,6 +594,29 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
         public T optWeightDecays(float weightDecays) {
             ruleBuilder.weightDecay(decimal(weightDecays));
             return super.optWeightDecays(weightDecays);
+        }
+
+        /**
+         * An upper bound on the trust ratio (default: none), e.g. 10 as jettify's LAMB or 1 as timm's
+         * {@code trust_clip}; the ratio telemetry reports the clamped value.
+         */
+        public T optMaxRatio(float maxRatio) {
+            ruleBuilder.maxRatio(decimal(maxRatio));
+            return self();
+        }
+
+        /**
+         * Global gradient-norm clipping over every parameter of the step (torch.nn.utils.clip_grad_norm_:
+         * each gradient times {@code min(1, maxGradNorm / (norm + 1e-6))}). Needs {@link #bind} or
+         * {@link #beginStep} (see there). Default: off.
+         */
+        public T optMaxGradNorm(float maxGradNorm) {
+            if (!(maxGradNorm > 0f) || !Float.isFinite(maxGradNorm)) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT,
+                        "optMaxGradNorm: must be a finite number > 0, got %s", maxGradNorm));
+            }
+            this.maxGradNorm = decimal(maxGradNorm);
+            return self();
         }
 
         /** false: every parameter takes a plain step (ratio 1), i.e. the rule without its trust ratio. */

@@ -20,7 +20,7 @@ import org.pamadam.trace.Trace;
 class GoldenDjlReplayTest {
 
     static Stream<Arguments> cases() {
-        return Golden.NAMES.stream().flatMap(name -> Stream.of(Arguments.of(name, true), Arguments.of(name, false)));
+        return java.util.stream.Stream.concat(Golden.NAMES.stream(), Golden.CLIPPED.stream()).flatMap(name -> Stream.of(Arguments.of(name, true), Arguments.of(name, false)));
     }
 
     @ParameterizedTest(name = "{0} hostKernel={1}")
