@@ -49,8 +49,13 @@ final class TrainingOptions {
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: runs/<date>-<verb>).")
     Path out;
 
-    @Option(names = "--log-ratios", description = "Write per-tensor trust ratios after each epoch to ratios.csv.")
+    @Option(names = "--log-ratios", description = "Write every tensor's trust ratio after every step to ratios.csv.")
     boolean logRatios;
+
+    @Option(names = "--init", defaultValue = "djl", paramLabel = "djl|torch",
+            description = "djl: DJL's default initialisation (default); torch: torch.nn's (kaiming_uniform_ "
+                    + "a=sqrt(5), biases +-1/sqrt(fan_in)); djl engine only.")
+    String init;
 
     void validate() {
         if (epochs < 1) {
@@ -72,7 +77,8 @@ final class TrainingOptions {
     int run(String verb, List<RunSpec> specs, int seeds, PrintWriter out, Path checkpoint,
             org.pamadam.cli.train.TrainingCheckpoint.Saved resume) throws IOException {
         validate();
-        TrainingEngine eng = Engines.get(engine, sparkMaster, workers, averagingFrequency);
+        TrainingEngine eng = Engines.get(engine, sparkMaster, workers, averagingFrequency,
+                org.pamadam.cli.train.Models.Init.named(init));
         for (RunSpec s : specs) {
             org.pamadam.rule.Rule.named(s.optimizer()).lr(s.lr()).build(); // refuse bad values before any work
         }
@@ -110,7 +116,7 @@ final class TrainingOptions {
             return Study.run(eng, d, specs, out, null, checkpoint, resume);
         }
         try (PrintWriter ratios = new PrintWriter(Files.newBufferedWriter(dir.resolve("ratios.csv")))) {
-            ratios.println("optimizer,lr,seed,epoch,tensor,ratio");
+            ratios.println("optimizer,lr,seed,epoch,step,tensor,ratio");
             return Study.run(eng, d, specs, out, ratios, checkpoint, resume);
         }
     }

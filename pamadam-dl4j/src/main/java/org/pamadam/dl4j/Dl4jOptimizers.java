@@ -222,6 +222,26 @@ public final class Dl4jOptimizers {
         return out;
     }
 
+    /**
+     * The parameter that element {@code index} of the network's flattened parameters (and gradient) is,
+     * as {@code layer_param[element]}, e.g. {@code 0_W[1234]}: names the element in a
+     * {@link org.pamadam.optim.NonFiniteGradientException} from {@link RuleUpdater}.
+     *
+     * @throws IllegalArgumentException when index is outside the network's parameters
+     */
+    public static String tensorAt(MultiLayerNetwork net, long index) {
+        long start = 0;
+        for (Map.Entry<String, org.nd4j.linalg.api.ndarray.INDArray> e : net.paramTable().entrySet()) {
+            long n = e.getValue().length();
+            if (index >= start && index < start + n) {
+                return e.getKey() + "[" + (index - start) + "]";
+            }
+            start += n;
+        }
+        throw new IllegalArgumentException("flattened index " + index + " is outside the network's " + start
+                + " parameters");
+    }
+
     private static int indexOfIdentity(List<TensorStep> list, Object o) {
         for (int i = 0; i < list.size(); i++) {
             if (list.get(i) == o) {

@@ -9,13 +9,16 @@ import org.nd4j.linalg.learning.GradientUpdater;
 import org.pamadam.kernel.Coefficients;
 import org.pamadam.kernel.Kernel;
 import org.pamadam.kernel.KernelProvider;
+import org.pamadam.optim.NonFiniteGradientException;
+import org.pamadam.optim.NonFinitePolicy;
 import org.pamadam.rule.Moments;
 import org.pamadam.rule.Rule;
 
 /**
  * Runs {@link RuleUpdater}'s step over one DL4J updater block with the core's fused kernel, chunk by
  * chunk over the float32 buffers: the gradient becomes {@code lr * step}; m and v are updated in
- * place. One pass over g, m and v, as ND4J's own Adam op.
+ * place. One pass over g, m and v, as ND4J's own Adam op, after a read-only pass that refuses a
+ * non-finite gradient (the core's {@link NonFinitePolicy#REFUSE}) before anything is written.
  */
 final class RuleGradientUpdater implements GradientUpdater<RuleUpdater> {
     static final String M_STATE = "M";
@@ -118,6 +121,7 @@ final class RuleGradientUpdater implements GradientUpdater<RuleUpdater> {
         float[] mc = s[2];
         float[] vc = s[3];
         int n = (int) gradient.length();
+        refuseNonFinite(gb, g0, g, n, gradient.offset());
         for (int off = 0; off < n; off += FloatBlocks.CHUNK) {
             int len = Math.min(FloatBlocks.CHUNK, n - off);
             gb.get(g0 + off, g, 0, len);
@@ -134,5 +138,33 @@ final class RuleGradientUpdater implements GradientUpdater<RuleUpdater> {
             }
         }
         FloatBlocks.writeBack(arrays, work, adam ? new int[] {0, 1, 2} : new int[] {0, 1});
+    }
+
+    /**
+     * Throws {@link NonFiniteGradientException} when the block's gradient holds NaN or an infinity,
+     * before m, v or the update are written: without it NaN would flow into m, v and then the weights,
+     * and training would go on silently. DL4J gives an updater neither tensor names nor a way to skip
+     * one step, so only the refusal policy exists here; the element is named by its index in the
+     * network's flattened gradient ({@code offset} is where this block starts there), which
+     * {@link Dl4jOptimizers#tensorAt} turns into a parameter name.
+     */
+    private static void refuseNonFinite(FloatBuffer gb, int g0, float[] g, int n, long offset) {
+        for (int off = 0; off < n; off += FloatBlocks.CHUNK) {
+            int len = Math.min(FloatBlocks.CHUNK, n - off);
+            gb.get(g0 + off, g, 0, len);
+            float probe = 0f;
+            for (int i = 0; i < len; i++) {
+                probe += g[i] * 0f; // NaN exactly when some g[i] is NaN or infinite
+            }
+            if (probe != 0f) {
+                for (int i = 0; i < len; i++) {
+                    if (!Float.isFinite(g[i])) {
+                        long k = offset + off + i;
+                        throw new NonFiniteGradientException("DL4J updater block of " + n + " values at flattened "
+                                + "index " + offset, "flattened gradient[" + k + "] = " + g[i]);
+                    }
+                }
+            }
+        }
     }
 }

@@ -25,6 +25,14 @@
  * bit. {@link org.pamadam.dl4j.Dl4jEngine} replays the pamadam-trace/1 traces through DL4J's
  * {@code UpdaterBlock} with these pieces ({@code pamadam replay --engine dl4j}).
  *
+ * <p>Non-finite gradients: {@code RuleUpdater} refuses a block whose gradient holds NaN or an
+ * infinity with the core's {@link org.pamadam.optim.NonFiniteGradientException} before it writes m,
+ * v or the update, so {@code fit} throws and the weights stay as they were (for a network whose
+ * layers form several updater blocks, blocks updated before the refused one keep their new moments).
+ * DL4J lets an updater neither skip a step nor see tensor names, so {@code SKIP_STEP} is not offered
+ * here; the message gives the element's index in the flattened gradient, and
+ * {@link org.pamadam.dl4j.Dl4jOptimizers#tensorAt} names its parameter.
+ *
  * <p>Float32 networks only (the reference is float32); CPU backend (nd4j-native).
  */
 package org.pamadam.dl4j;

@@ -19,6 +19,17 @@ import org.pamadam.state.CheckpointException;
 
 /** Trains with DJL on the PyTorch CPU engine, with this project's DJL optimizers. */
 public final class DjlTraining implements TrainingEngine {
+    private final Models.Init init;
+
+    /** With DJL's default initialisation. */
+    public DjlTraining() {
+        this(Models.Init.DJL);
+    }
+
+    /** With the given initialisation of the models' weights. */
+    public DjlTraining(Models.Init init) {
+        this.init = init;
+    }
 
     @Override
     public String name() {
@@ -33,7 +44,7 @@ public final class DjlTraining implements TrainingEngine {
         Engine engine = Engine.getEngine("PyTorch");
         engine.setRandomSeed((int) spec.seed());
         Model model = Model.newInstance("study-" + spec.model(), Device.cpu());
-        model.setBlock(Models.build(spec.model()));
+        model.setBlock(Models.build(spec.model(), init));
         RuleOptimizer optimizer = RuleOptimizer.named(spec.optimizer()).optLearningRate((float) spec.lr()).build();
         Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
                 .optOptimizer(optimizer).optDevices(new Device[] {Device.cpu()}));

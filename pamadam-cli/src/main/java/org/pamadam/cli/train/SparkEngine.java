@@ -7,7 +7,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.pamadam.data.FashionMnist;
 import org.pamadam.dl4j.spark.SparkSettings;
 import org.pamadam.dl4j.spark.SparkTraining;
-import org.pamadam.dl4j.spark.SparkTrainingResult;
+import org.pamadam.optim.NonFiniteGradientException;
 import org.pamadam.state.CheckpointException;
 
 /**
@@ -33,28 +33,52 @@ final class SparkEngine implements TrainingEngine {
     @Override
     public Session open(RunSpec spec, FashionMnist.Data data) {
         return new Session() {
-            private SparkTrainingResult result;
+            private List<org.pamadam.dl4j.spark.EpochMetrics> done;
+            private NonFiniteGradientException diverged;
 
             @Override
             public EpochMetrics epoch(int epoch, Progress progress) {
-                if (result == null) {
-                    List<DataSet> minibatches = new ArrayList<>();
-                    int n = data.train().count();
-                    int[] order = DataOrder.shuffled(n, new java.util.Random(spec.seed()));
-                    for (int from = 0; from < n; from += spec.batchSize()) {
-                        minibatches.add(Dl4jModels.batch(data.train(), order, from, Math.min(spec.batchSize(), n - from)));
-                    }
-                    DataSet test = Dl4jModels.batch(data.test(), DataOrder.identity(data.test().count()), 0,
-                            data.test().count());
-                    SparkSettings settings = SparkSettings.builder().master(master).workers(workers)
-                            .averagingFrequency(averagingFrequency).epochs(spec.epochs()).seed(spec.seed())
-                            .logLevel("WARN").build();
-                    result = SparkTraining.run(settings, Dl4jModels.mlp(spec), minibatches, test,
-                            m -> progress.batch(m.epoch(), spec.epochs(), m.trainLoss(), m.examples()));
+                if (done == null) {
+                    train(progress);
                 }
-                org.pamadam.dl4j.spark.EpochMetrics m = result.epochs().get(epoch - 1);
+                if (epoch > done.size()) {
+                    if (diverged == null) {
+                        throw new IllegalStateException("Spark trained " + done.size() + " epochs, asked for " + epoch);
+                    }
+                    // The job stopped at a refused step: the epochs before it stand, this one diverged.
+                    throw diverged;
+                }
+                org.pamadam.dl4j.spark.EpochMetrics m = done.get(epoch - 1);
                 return new EpochMetrics(spec, epoch, m.trainLoss(), m.testLoss(), m.testAccuracy(), m.seconds(),
                         Double.NaN, Double.NaN);
+            }
+
+            private void train(Progress progress) {
+                List<DataSet> minibatches = new ArrayList<>();
+                int n = data.train().count();
+                int[] order = DataOrder.shuffled(n, new java.util.Random(spec.seed()));
+                for (int from = 0; from < n; from += spec.batchSize()) {
+                    minibatches.add(Dl4jModels.batch(data.train(), order, from, Math.min(spec.batchSize(), n - from)));
+                }
+                DataSet test = Dl4jModels.batch(data.test(), DataOrder.identity(data.test().count()), 0,
+                        data.test().count());
+                SparkSettings settings = SparkSettings.builder().master(master).workers(workers)
+                        .averagingFrequency(averagingFrequency).epochs(spec.epochs()).seed(spec.seed())
+                        .logLevel("WARN").build();
+                done = new ArrayList<>();
+                try {
+                    SparkTraining.run(settings, Dl4jModels.mlp(spec), minibatches, test, m -> {
+                        done.add(m);
+                        progress.batch(m.epoch(), spec.epochs(), m.trainLoss(), m.examples());
+                    });
+                } catch (Exception e) { // SparkException is checked, but Scala does not declare it
+                    diverged = nonFiniteCause(e);
+                    if (diverged == null && e instanceof RuntimeException) {
+                        throw (RuntimeException) e;
+                    } else if (diverged == null) {
+                        throw new IllegalStateException("Spark training failed: " + e.getMessage(), e);
+                    }
+                }
             }
 
             @Override
@@ -76,5 +100,28 @@ final class SparkEngine implements TrainingEngine {
             public void close() {
             }
         };
+    }
+
+    /**
+     * The refusal of a non-finite gradient behind a failed Spark job: a worker's updater threw it and
+     * Spark hands it back as the cause of a SparkException (or, where the exception could not travel,
+     * only in the message). Null when the job failed for another reason.
+     */
+    static NonFiniteGradientException nonFiniteCause(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof NonFiniteGradientException) {
+                return (NonFiniteGradientException) t;
+            }
+        }
+        String message = String.valueOf(e.getMessage());
+        int at = message.indexOf("non-finite gradient for '");
+        if (at < 0) {
+            return null;
+        }
+        int end = message.indexOf('\n', at);
+        NonFiniteGradientException named = new NonFiniteGradientException("(a Spark worker's step)",
+                message.substring(at, end < 0 ? message.length() : end));
+        named.initCause(e);
+        return named;
     }
 }

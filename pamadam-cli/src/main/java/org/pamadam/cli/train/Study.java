@@ -20,7 +20,7 @@ public final class Study {
     private Study() {
     }
 
-    /** Runs every spec; {@code ratios} (may be null) receives per-tensor ratios after each epoch. */
+    /** Runs every spec; {@code ratios} (may be null) receives every tensor's ratio after every step. */
     public static List<EpochMetrics> run(TrainingEngine engine, FashionMnist.Data data, List<RunSpec> specs,
                                          PrintWriter log, PrintWriter ratios) throws IOException {
         return run(engine, data, specs, log, ratios, null, null);
@@ -60,7 +60,17 @@ public final class Study {
                                 .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250)
                                 .setConsumer(new ConsoleProgressBarConsumer(System.err, 120)).build()) {
                             long started = System.nanoTime();
+                            int thisEpoch = epoch;
                             m = session.epoch(epoch, (done, total, loss, images) -> {
+                                if (ratios != null) {
+                                    // Called after each optimizer step: the ratios that step used. The step
+                                    // number counts from the run's start (batches per epoch are fixed).
+                                    long step = (long) (thisEpoch - 1) * total + done;
+                                    for (Map.Entry<String, Double> e : session.lastRatios().entrySet()) {
+                                        ratios.printf(Locale.ROOT, "%s,%s,%d,%d,%d,%s,%.6g%n", spec.optimizer(),
+                                                spec.lr(), spec.seed(), thisEpoch, step, e.getKey(), e.getValue());
+                                    }
+                                }
                                 bar.maxHint(total);
                                 bar.stepTo(done);
                                 double secs = (System.nanoTime() - started) / 1e9;
@@ -77,10 +87,6 @@ public final class Study {
                                 m.trainLoss(), m.testLoss(), m.testAccuracy(), m.seconds(), m.optStepMs());
                         log.flush();
                         if (ratios != null) {
-                            for (Map.Entry<String, Double> e : session.lastRatios().entrySet()) {
-                                ratios.printf(Locale.ROOT, "%s,%s,%d,%d,%s,%.6g%n", spec.optimizer(), spec.lr(),
-                                        spec.seed(), epoch, e.getKey(), e.getValue());
-                            }
                             ratios.flush();
                         }
                     }
