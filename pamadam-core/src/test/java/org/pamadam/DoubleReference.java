@@ -12,6 +12,10 @@ public final class DoubleReference {
     public double[] p, m, v;
     public long t;
     public double lastRatio = Double.NaN;
+    /** Upper bound on the trust ratio (pamadam and lamb with adapt only); +inf: none. */
+    public double maxRatio = Double.POSITIVE_INFINITY;
+    /** Steps in which maxRatio lowered the ratio. */
+    public long clampCount;
 
     /** kind: pamadam, adam, adamw, lamb or sgd (beta1 is SGD's momentum). */
     public DoubleReference(String kind, double lr, double beta1, double beta2, double eps, double wd, boolean adapt,
@@ -32,6 +36,41 @@ public final class DoubleReference {
     }
 
     public void step(float[] gradient) {
+        step(gradient, 1.0);
+    }
+
+    /** A step on {@code gradScale * gradient} (global-norm clipping scales every gradient alike). */
+    public void step(float[] gradient, double gradScale) {
+        double[] scaled = new double[gradient.length];
+        for (int i = 0; i < gradient.length; i++) {
+            scaled[i] = gradScale * gradient[i];
+        }
+        step(scaled);
+    }
+
+    /**
+     * torch.nn.utils.clip_grad_norm_'s factor for these gradients (nulls skipped), in double:
+     * {@code min(1, maxNorm / (||all||_2 + 1e-6))}.
+     */
+    public static double clipScale(double maxNorm, float[]... grads) {
+        return Math.min(1.0, maxNorm / (norm(grads) + 1e-6));
+    }
+
+    /** The L2 norm over all elements of these gradients (nulls skipped), in double. */
+    public static double norm(float[]... grads) {
+        double sum = 0;
+        for (float[] g : grads) {
+            if (g != null) {
+                for (float x : g) {
+                    sum += (double) x * x;
+                }
+            }
+        }
+        return Math.sqrt(sum);
+    }
+
+    /** A step on a gradient given in double (e.g. the exact mean of accumulated micro-batches). */
+    public void step(double[] gradient) {
         int n = p.length;
         t++;
         double[] g = new double[n];
@@ -72,6 +111,10 @@ public final class DoubleReference {
                 b += step[i] * step[i];
             }
             ratio = (a == 0 || b == 0) ? 1 : Math.sqrt(a) / Math.sqrt(b);
+        }
+        if ((kind.equals("pamadam") || kind.equals("lamb")) && adapt && ratio > maxRatio) {
+            ratio = maxRatio;
+            clampCount++;
         }
         lastRatio = ratio;
         for (int i = 0; i < n; i++) {

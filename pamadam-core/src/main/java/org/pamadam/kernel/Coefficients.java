@@ -31,6 +31,12 @@ public final class Coefficients {
     public float decayFactor = 1f;
     /** {@code lr * ratio}: set after pass one, used in pass two. */
     public float scale;
+    /**
+     * Multiplies every gradient element as the kernels read it (before weight decay enters), so global
+     * norm clipping never writes g: 1 unless the optimizer clips this step ({@code g * 1f == g}, so an
+     * unclipped step is unchanged bit for bit).
+     */
+    public float gradScale = 1f;
 
     /** Sets everything but {@link #scale} for a step with count {@code t} (1-based) under {@code rule}. */
     public Coefficients prepare(Rule rule, long t) {
@@ -53,6 +59,7 @@ public final class Coefficients {
         stepDecay = rule.decay() == Decay.IN_STEP ? (float) wd : 0f;
         decayFactor = rule.decay() == Decay.DECOUPLED ? (float) (1.0 - rule.lr() * wd) : 1f;
         scale = (float) rule.lr();
+        gradScale = 1f;
         return this;
     }
 }

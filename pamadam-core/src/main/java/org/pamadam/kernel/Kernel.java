@@ -26,6 +26,16 @@ public interface Kernel {
     void measure(Coefficients c, float[] p, float[] g, float[] m, float[] v, int from, int to,
                  double[] sums, int slot);
 
-    /** Pass two: stores the new moments and {@code p = p*decayFactor - scale*step}. */
+    /**
+     * The sum of {@code g[k]^2} over the range, accumulated so that it is accurate to ~1e-9 relative
+     * (at least double partial sums): the read-only pass of global-norm clipping. NaN or infinite when
+     * a gradient in the range is.
+     */
+    double sumOfSquares(float[] g, int from, int to);
+
+    /**
+     * Pass two: stores the new moments and {@code p = p*decayFactor - scale*step}. Both passes read
+     * the gradient as {@code g * gradScale}.
+     */
     void apply(Coefficients c, float[] p, float[] g, float[] m, float[] v, int from, int to);
 }

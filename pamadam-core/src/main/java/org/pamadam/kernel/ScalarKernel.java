@@ -28,7 +28,7 @@ public final class ScalarKernel implements Kernel {
             // Only the finiteness check: g*0 is NaN exactly when g is NaN or infinite.
             float check = 0f;
             for (int i = from; i < to; i++) {
-                check += (g[i] + c.gradDecay * p[i]) * 0f;
+                check += (g[i] * c.gradScale + c.gradDecay * p[i]) * 0f;
             }
             stepSum = check;
         } else {
@@ -36,7 +36,7 @@ public final class ScalarKernel implements Kernel {
             boolean meanAbs = ratio == TrustRatio.MEAN_ABS;
             for (int i = from; i < to; i++) {
                 float pi = p[i];
-                float gi = g[i] + c.gradDecay * pi;
+                float gi = g[i] * c.gradScale + c.gradDecay * pi;
                 float mi = c.beta1 * m[i] + c.oneMinusBeta1 * gi;
                 float vi = c.beta2 * v[i] + c.oneMinusBeta2 * gi * gi;
                 float u = adamStep(c, mi, vi, pi);
@@ -54,13 +54,33 @@ public final class ScalarKernel implements Kernel {
     }
 
     @Override
+    public double sumOfSquares(float[] g, int from, int to) {
+        // Four independent sums: one running double sum is bound by the add latency.
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int i = from;
+        for (; i + 3 < to; i += 4) {
+            s0 += (double) g[i] * g[i];
+            s1 += (double) g[i + 1] * g[i + 1];
+            s2 += (double) g[i + 2] * g[i + 2];
+            s3 += (double) g[i + 3] * g[i + 3];
+        }
+        for (; i < to; i++) {
+            s0 += (double) g[i] * g[i];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    @Override
     public void apply(Coefficients c, float[] p, float[] g, float[] m, float[] v, int from, int to) {
         float scale = c.scale;
         float decay = c.decayFactor;
         if (c.moments == Moments.MOMENTUM) {
             for (int i = from; i < to; i++) {
                 float pi = p[i];
-                float mi = c.beta1 * m[i] + (g[i] + c.gradDecay * pi);
+                float mi = c.beta1 * m[i] + (g[i] * c.gradScale + c.gradDecay * pi);
                 m[i] = mi;
                 p[i] = pi * decay - scale * mi;
             }
@@ -68,7 +88,7 @@ public final class ScalarKernel implements Kernel {
         }
         for (int i = from; i < to; i++) {
             float pi = p[i];
-            float gi = g[i] + c.gradDecay * pi;
+            float gi = g[i] * c.gradScale + c.gradDecay * pi;
             float mi = c.beta1 * m[i] + c.oneMinusBeta1 * gi;
             float vi = c.beta2 * v[i] + c.oneMinusBeta2 * gi * gi;
             m[i] = mi;

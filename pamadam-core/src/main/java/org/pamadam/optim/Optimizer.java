@@ -30,6 +30,12 @@ import org.pamadam.schedule.Schedule;
  * the result is bit-identical for any thread count. The reference path ({@code fused(false)}) runs
  * {@link ReferenceStep} tensor by tensor.
  *
+ * <p>Global-norm clipping ({@link Builder#maxGradNorm}) adds one read-only pass before phase one:
+ * each chunk's sum of g^2 lands in its slot, the slots are added in chunk order (so again the result
+ * does not depend on the thread count), and both phases then read every gradient as {@code g * scale}
+ * with {@code scale = min(1, maxGradNorm / (norm + 1e-6))}, as torch.nn.utils.clip_grad_norm_. The
+ * gradients themselves are not written.
+ *
  * <p>Not thread-safe: one thread calls {@code step()} at a time.
  *
  * <p>Lifecycle: {@link Builder#build()} starts {@code threads - 1} daemon worker threads (none for one
@@ -56,6 +62,8 @@ public final class Optimizer implements AutoCloseable {
     private final float[][] v;
     private final long[] steps;
     private final double[] lastRatio;
+    /** Per tensor: steps in which {@code maxRatio} lowered the trust ratio. */
+    private final long[] clamps;
     private final Coefficients[] coef;
     private final boolean[] active;
     private final Kernel kernel;
@@ -65,6 +73,9 @@ public final class Optimizer implements AutoCloseable {
     /** Closes {@link #pool}; registered with {@link #CLEANER} so a forgotten optimizer's threads stop. */
     private final Cleaner.Cleanable cleanup;
     private long skippedSteps;
+    /** Global gradient-norm bound; +infinity: no clipping (and no norm pass). */
+    private double maxGradNorm;
+    private double lastGradNorm = Double.NaN;
 
     private static final Cleaner CLEANER = Cleaner.create();
 
@@ -78,6 +89,7 @@ public final class Optimizer implements AutoCloseable {
     private final double[] sums;
     private final IntConsumer measureTask = this::measure;
     private final IntConsumer applyTask = this::apply;
+    private final IntConsumer normTask = this::norm;
 
     private Optimizer(Builder b) {
         List<Param> all = new ArrayList<>();
@@ -100,6 +112,7 @@ public final class Optimizer implements AutoCloseable {
         v = new float[n][];
         steps = new long[n];
         lastRatio = new double[n];
+        clamps = new long[n];
         coef = new Coefficients[n];
         active = new boolean[n];
         for (int i = 0; i < n; i++) {
@@ -111,6 +124,7 @@ public final class Optimizer implements AutoCloseable {
         kernel = b.kernel != null ? b.kernel : KernelProvider.get();
         fused = b.fused;
         policy = b.policy;
+        maxGradNorm = b.maxGradNorm;
         pool = new WorkerPool(b.threads);
         // The action holds the pool only: a reference to this optimizer would keep it reachable forever.
         cleanup = CLEANER.register(this, pool::close);
@@ -175,6 +189,24 @@ public final class Optimizer implements AutoCloseable {
         if (!fused) {
             return referenceStep();
         }
+        double norm = Double.NaN;
+        if (maxGradNorm != Double.POSITIVE_INFINITY) {
+            pool.run(taskStart.length - 1, normTask);
+            double total = 0;
+            for (int s = 0; s < segParam.length; s++) {
+                if (active[segParam[s]]) {
+                    total += sums[2 * s];
+                }
+            }
+            norm = Math.sqrt(total);
+            if (!Double.isFinite(norm)) {
+                return nonFinite(firstNonFiniteNorm());
+            }
+            float gradScale = (float) clipScale(maxGradNorm, norm);
+            for (int i = 0; i < params.length; i++) {
+                coef[i].gradScale = gradScale;
+            }
+        }
         pool.run(taskStart.length - 1, measureTask);
         for (int i = 0; i < params.length; i++) {
             if (!active[i]) {
@@ -190,18 +222,43 @@ public final class Optimizer implements AutoCloseable {
                 return nonFinite(i);
             }
             double ratio = coef[i].ratio.of(sumP, sumS);
-            coef[i].scale = (float) (ruleAt(i).lr() * ratio);
-            // Stash the ratio; it becomes telemetry only once the step is committed below.
+            coef[i].scale = (float) (ruleAt(i).lr() * ruleAt(i).clamp(ratio));
+            // Stash the unclamped ratio; it becomes telemetry only once the step is committed below.
             sums[2 * paramFirstSeg[i]] = ratio;
         }
         pool.run(taskStart.length - 1, applyTask);
+        lastGradNorm = norm;
         for (int i = 0; i < params.length; i++) {
             if (active[i]) {
-                lastRatio[i] = sums[2 * paramFirstSeg[i]];
-                steps[i]++;
+                commit(i, sums[2 * paramFirstSeg[i]]);
             }
         }
         return true;
+    }
+
+    /** Telemetry and the step count of tensor {@code i} once its step is written. */
+    private void commit(int i, double unclampedRatio) {
+        Rule rule = ruleAt(i);
+        lastRatio[i] = rule.clamp(unclampedRatio);
+        if (rule.clamps(unclampedRatio)) {
+            clamps[i]++;
+        }
+        steps[i]++;
+    }
+
+    /** torch.nn.utils.clip_grad_norm_'s factor: {@code min(1, maxNorm / (norm + 1e-6))}. */
+    static double clipScale(double maxNorm, double norm) {
+        return Math.min(1.0, maxNorm / (norm + 1e-6));
+    }
+
+    /** The first active tensor whose gradient makes the global norm non-finite. */
+    private int firstNonFiniteNorm() {
+        for (int s = 0; s < segParam.length; s++) {
+            if (active[segParam[s]] && !Double.isFinite(sums[2 * s])) {
+                return segParam[s];
+            }
+        }
+        throw new IllegalStateException("non-finite gradient norm without a non-finite chunk");
     }
 
     private boolean referenceStep() {
@@ -216,12 +273,26 @@ public final class Optimizer implements AutoCloseable {
                 }
             }
         }
+        double norm = Double.NaN;
+        float gradScale = 1f;
+        if (maxGradNorm != Double.POSITIVE_INFINITY) {
+            double total = 0;
+            for (int i = 0; i < params.length; i++) {
+                if (active[i]) {
+                    for (float x : params[i].grad()) {
+                        total += (double) x * x;
+                    }
+                }
+            }
+            norm = Math.sqrt(total);
+            gradScale = (float) clipScale(maxGradNorm, norm);
+        }
+        lastGradNorm = norm;
         for (int i = 0; i < params.length; i++) {
             if (active[i]) {
-                Rule rule = ruleAt(i);
-                steps[i]++;
-                lastRatio[i] = ReferenceStep.step(rule, steps[i], params[i].data(),
-                        params[i].grad(), m[i], v[i]);
+                double ratio = ReferenceStep.unclampedStep(ruleAt(i), steps[i] + 1, params[i].data(),
+                        params[i].grad(), m[i], v[i], gradScale);
+                commit(i, ratio);
             }
         }
         return true;
@@ -254,6 +325,15 @@ public final class Optimizer implements AutoCloseable {
             if (active[i]) {
                 kernel.measure(coef[i], params[i].data(), params[i].grad(), m[i], v[i], segFrom[s], segTo[s],
                         sums, 2 * s);
+            }
+        }
+    }
+
+    private void norm(int task) {
+        for (int s = taskStart[task]; s < taskStart[task + 1]; s++) {
+            int i = segParam[s];
+            if (active[i]) {
+                sums[2 * s] = kernel.sumOfSquares(params[i].grad(), segFrom[s], segTo[s]);
             }
         }
     }
@@ -404,6 +484,38 @@ public final class Optimizer implements AutoCloseable {
         return Collections.unmodifiableMap(out);
     }
 
+    /** Steps of this tensor in which {@code maxRatio} lowered its trust ratio. */
+    public long clampCount(String name) {
+        return clamps[indexOf(name)];
+    }
+
+    /**
+     * The global L2 norm of the last step's gradients, before clipping; NaN when the last step did not
+     * clip (no {@link Builder#maxGradNorm}) or before any step. The factor applied was
+     * {@code min(1, maxGradNorm() / (lastGradNorm() + 1e-6))}.
+     */
+    public double lastGradNorm() {
+        return lastGradNorm;
+    }
+
+    /** The global gradient-norm bound; +infinity when the optimizer does not clip. */
+    public double maxGradNorm() {
+        return maxGradNorm;
+    }
+
+    /** Sets the global gradient-norm bound for the following steps (+infinity: stop clipping). */
+    public void setMaxGradNorm(double maxGradNorm) {
+        this.maxGradNorm = checkMaxGradNorm(maxGradNorm);
+    }
+
+    static double checkMaxGradNorm(double maxGradNorm) {
+        if (!(maxGradNorm > 0.0)) {
+            throw new IllegalArgumentException("maxGradNorm must be > 0 (+Infinity for no clipping), got "
+                    + maxGradNorm);
+        }
+        return maxGradNorm;
+    }
+
     /** Steps skipped under {@link NonFinitePolicy#SKIP_STEP}. */
     public long skippedSteps() {
         return skippedSteps;
@@ -427,20 +539,20 @@ public final class Optimizer implements AutoCloseable {
             for (int i = 0; i < params.length; i++) {
                 if (groupOf[i] == g) {
                     tensors.add(new OptimizerState.Tensor(params[i].name(), params[i].shape(), steps[i],
-                            lastRatio[i], m[i].clone(), v[i] == null ? null : v[i].clone()));
+                            lastRatio[i], m[i].clone(), v[i] == null ? null : v[i].clone(), clamps[i]));
                 }
             }
             groups.add(new OptimizerState.Group(rules[g], tensors));
         }
-        return new OptimizerState(groups, skippedSteps);
+        return new OptimizerState(groups, skippedSteps, maxGradNorm);
     }
 
     /**
      * Restores a state saved by an optimizer of the same kind, as torch.optim's {@code load_state_dict}
      * does: the same groups in the same order, each with the same kind of rule (name, moments, decay
      * and trust ratio), and the same tensor names and shapes. Hyperparameters (lr, betas, eps, weight
-     * decay, adapt) may differ: the saved ones replace the live ones, so a resumed run continues with
-     * the schedule it was saved with.
+     * decay, adapt, maxRatio) and the global gradient-norm bound may differ: the saved ones replace the
+     * live ones, so a resumed run continues with the recipe it was saved with.
      *
      * <p>Every check runs before anything is written: moment presence and lengths, finite moments,
      * {@code v >= 0}, non-negative step counts. A refused load throws {@link IllegalArgumentException}
@@ -455,7 +567,8 @@ public final class Optimizer implements AutoCloseable {
 
     /**
      * Restores step counts and moments from a state saved under another rule with the same moment
-     * kind (e.g. warm-starting PAMAdam from Adam's moments), keeping this optimizer's own rules. The
+     * kind (e.g. warm-starting PAMAdam from Adam's moments), keeping this optimizer's own rules and
+     * gradient-norm bound. The
      * same checks as {@link #load} run first, except that rule names, decay and ratio may differ.
      */
     public void loadKeepingRules(OptimizerState state) {
@@ -471,6 +584,10 @@ public final class Optimizer implements AutoCloseable {
         }
         if (state.skippedSteps() < 0) {
             throw new IllegalArgumentException("state has a negative skipped-step count " + state.skippedSteps());
+        }
+        if (!(state.maxGradNorm() > 0.0)) {
+            throw new IllegalArgumentException("state has maxGradNorm " + state.maxGradNorm()
+                    + ", expected > 0 (+Infinity for no clipping)");
         }
         int i = 0;
         for (int g = 0; g < groups.size(); g++) {
@@ -519,10 +636,14 @@ public final class Optimizer implements AutoCloseable {
                 }
                 steps[i] = t.step();
                 lastRatio[i] = t.lastRatio();
+                clamps[i] = t.clamped();
                 i++;
             }
         }
         skippedSteps = state.skippedSteps();
+        if (rulesToo) {
+            maxGradNorm = state.maxGradNorm();
+        }
     }
 
     /**
@@ -547,6 +668,7 @@ public final class Optimizer implements AutoCloseable {
         private Kernel kernel;
         private boolean fused = true;
         private NonFinitePolicy policy = NonFinitePolicy.REFUSE;
+        private double maxGradNorm = Double.POSITIVE_INFINITY;
 
         private static final class GroupSpec {
             final Rule rule;
@@ -625,6 +747,18 @@ public final class Optimizer implements AutoCloseable {
         /** false: the per-tensor reference path instead of the fused kernels. */
         public Builder fused(boolean fused) {
             this.fused = fused;
+            return this;
+        }
+
+        /**
+         * Clips every step's gradients to this global L2 norm over all tensors that take part in the
+         * step, as torch.nn.utils.clip_grad_norm_ before the step: each gradient is read as
+         * {@code g * min(1, maxGradNorm / (norm + 1e-6))} (g is not written). The norm is summed in
+         * double precision. A non-finite norm is a non-finite gradient: {@link #nonFinitePolicy}
+         * decides. Default +infinity: no clipping. Must be > 0.
+         */
+        public Builder maxGradNorm(double maxGradNorm) {
+            this.maxGradNorm = checkMaxGradNorm(maxGradNorm);
             return this;
         }
 

@@ -7,13 +7,19 @@ import org.pamadam.rule.Rule;
 
 /**
  * Everything an optimizer needs to continue exactly where it stopped (the {@code state_dict} of
- * torch.optim): each group's rule and, per tensor, its step count, last ratio and moments. The
+ * torch.optim): each group's rule and, per tensor, its step count, last ratio, clamp count and
+ * moments, and the global gradient-norm bound ({@code maxGradNorm}, +infinity for none). The
  * parameter values themselves belong to the model and are saved with it.
  */
-public record OptimizerState(List<Group> groups, long skippedSteps) {
+public record OptimizerState(List<Group> groups, long skippedSteps, double maxGradNorm) {
 
     public OptimizerState {
         groups = List.copyOf(groups);
+    }
+
+    /** A state without gradient clipping. */
+    public OptimizerState(List<Group> groups, long skippedSteps) {
+        this(groups, skippedSteps, Double.POSITIVE_INFINITY);
     }
 
     /** One param group: its hyperparameters and tensors, in order. */
@@ -29,8 +35,17 @@ public record OptimizerState(List<Group> groups, long skippedSteps) {
         }
     }
 
-    /** One tensor's state; {@code v} is null for momentum rules. */
-    public record Tensor(String name, int[] shape, long step, double lastRatio, float[] m, float[] v) {
+    /**
+     * One tensor's state; {@code v} is null for momentum rules. {@code clamped} counts the steps in
+     * which the rule's {@code maxRatio} lowered the trust ratio.
+     */
+    public record Tensor(String name, int[] shape, long step, double lastRatio, float[] m, float[] v,
+                         long clamped) {
+
+        /** A tensor whose ratio was never clamped. */
+        public Tensor(String name, int[] shape, long step, double lastRatio, float[] m, float[] v) {
+            this(name, shape, step, lastRatio, m, v, 0);
+        }
 
         /**
          * Refuses a state that does not fit {@code param} under rules with {@code moments}, naming the
@@ -55,6 +70,10 @@ public record OptimizerState(List<Group> groups, long skippedSteps) {
             }
             if (step < 0) {
                 throw new IllegalArgumentException("tensor '" + name + "': negative step count " + step);
+            }
+            if (clamped < 0 || clamped > step) {
+                throw new IllegalArgumentException("tensor '" + name + "': clamp count " + clamped
+                        + ", expected 0 .. its step count " + step);
             }
             if (!Double.isNaN(lastRatio) && !(lastRatio >= 0 && lastRatio < Double.POSITIVE_INFINITY)) {
                 throw new IllegalArgumentException("tensor '" + name + "': last ratio " + lastRatio

@@ -15,16 +15,27 @@ public final class ReferenceStep {
 
     /**
      * One step of {@code rule} on one tensor with step count {@code t} (1-based); updates p, m and v in
-     * place and returns the trust ratio used. {@code v} is unused for momentum rules.
+     * place and returns the trust ratio used (after {@code maxRatio}). {@code v} is unused for
+     * momentum rules.
      */
     public static double step(Rule rule, long t, float[] p, float[] g, float[] m, float[] v) {
+        return rule.clamp(unclampedStep(rule, t, p, g, m, v, 1f));
+    }
+
+    /**
+     * The same step with the gradient read as {@code g * gradScale} (global-norm clipping; g is not
+     * written). Returns the guarded ratio before {@code maxRatio}, so the caller can count the clamp;
+     * the update itself uses {@code rule.clamp} of it.
+     */
+    static double unclampedStep(Rule rule, long t, float[] p, float[] g, float[] m, float[] v, float gradScale) {
         int n = p.length;
         float wd = (float) rule.weightDecay();
         float[] grad = g;
-        if (rule.decay() == Decay.L2_GRADIENT) {
+        if (rule.decay() == Decay.L2_GRADIENT || gradScale != 1f) {
             grad = new float[n];
+            float l2 = rule.decay() == Decay.L2_GRADIENT ? wd : 0f;
             for (int i = 0; i < n; i++) {
-                grad[i] = g[i] + wd * p[i];
+                grad[i] = g[i] * gradScale + l2 * p[i];
             }
         }
         float b1 = (float) rule.beta1();
@@ -71,7 +82,7 @@ public final class ReferenceStep {
                 break;
         }
         double ratio = rule.effectiveRatio().of(sumP, sumS);
-        float scale = (float) (rule.lr() * ratio);
+        float scale = (float) (rule.lr() * rule.clamp(ratio));
         float decay = rule.decay() == Decay.DECOUPLED ? (float) (1.0 - rule.lr() * rule.weightDecay()) : 1f;
         for (int i = 0; i < n; i++) {
             p[i] = p[i] * decay - scale * step[i];

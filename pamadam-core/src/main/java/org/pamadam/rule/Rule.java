@@ -15,6 +15,7 @@ import java.util.Locale;
  * step  = (m/(1-b1^t)) / (sqrt(v/(1-b2^t)) + eps)
  * step += wd * p                              (decay IN_STEP only, LAMB)
  * ratio = mean|p| / mean|step|  (MEAN_ABS)  or  ||p|| / ||step||  (L2_NORM); 1 if either is 0
+ * ratio = min(ratio, maxRatio)                (with a trust ratio only; default +inf: no clamp)
  * p    *= 1 - lr * wd                         (decay DECOUPLED only)
  * p    -= lr * ratio * step
  * </pre>
@@ -35,7 +36,8 @@ public record Rule(
         double beta2,
         double eps,
         double weightDecay,
-        boolean adapt) {
+        boolean adapt,
+        double maxRatio) {
 
     public Rule {
         if (name == null || name.isBlank()) {
@@ -58,6 +60,16 @@ public record Rule(
         if (moments == Moments.MOMENTUM && ratio != TrustRatio.NONE) {
             throw new IllegalArgumentException(name + ": a trust ratio needs Adam moments, not momentum");
         }
+        if (!(maxRatio > 0.0)) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "%s: maxRatio must be > 0 (+Infinity for no clamp), got %s", name, maxRatio));
+        }
+    }
+
+    /** A rule without a ratio clamp ({@code maxRatio} = +infinity), the shape before the clamp existed. */
+    public Rule(String name, Moments moments, Decay decay, TrustRatio ratio, double lr, double beta1, double beta2,
+                double eps, double weightDecay, boolean adapt) {
+        this(name, moments, decay, ratio, lr, beta1, beta2, eps, weightDecay, adapt, Double.POSITIVE_INFINITY);
     }
 
     private static void requireFinite(String rule, String what, double value, double min, String expected) {
@@ -77,6 +89,25 @@ public record Rule(
     /** The trust ratio actually applied: {@link TrustRatio#NONE} when {@code adapt} is off. */
     public TrustRatio effectiveRatio() {
         return adapt ? ratio : TrustRatio.NONE;
+    }
+
+    /**
+     * The ratio a step uses, from the two sums of {@link TrustRatio#of}: the zero-guarded ratio, then
+     * clamped to {@code maxRatio}. Rules without an effective trust ratio always give 1, unclamped, so
+     * a clamp below 1 never scales a plain Adam or SGD step.
+     */
+    public double trustRatio(double paramSum, double stepSum) {
+        return clamp(effectiveRatio().of(paramSum, stepSum));
+    }
+
+    /** {@code min(ratio, maxRatio)} when this rule has an effective trust ratio, else {@code ratio}. */
+    public double clamp(double ratio) {
+        return effectiveRatio() == TrustRatio.NONE ? ratio : Math.min(ratio, maxRatio);
+    }
+
+    /** True when the clamp changes this (guarded, unclamped) ratio: the count telemetry reports. */
+    public boolean clamps(double ratio) {
+        return effectiveRatio() != TrustRatio.NONE && ratio > maxRatio;
     }
 
     /** PAMAdam: Adam moments, mean-abs trust ratio, optional decoupled decay. lr 1e-3, betas (0.9, 0.999), eps 1e-8. */
@@ -121,7 +152,7 @@ public record Rule(
     /** A builder preset with this rule's values, to derive a variant (e.g. a group with adapt off). */
     public Builder toBuilder() {
         return new Builder(name, moments, decay, ratio).lr(lr).betas(beta1, beta2).eps(eps)
-                .weightDecay(weightDecay).adapt(adapt);
+                .weightDecay(weightDecay).adapt(adapt).maxRatio(maxRatio);
     }
 
     /** Builds a {@link Rule}; validation happens in {@link #build()}. */
@@ -136,6 +167,7 @@ public record Rule(
         private double eps = 1e-8;
         private double weightDecay;
         private boolean adapt = true;
+        private double maxRatio = Double.POSITIVE_INFINITY;
 
         private Builder(String name, Moments moments, Decay decay, TrustRatio ratio) {
             this.name = name;
@@ -153,9 +185,14 @@ public record Rule(
         public Builder weightDecay(double weightDecay) { this.weightDecay = weightDecay; return this; }
         /** false: ratio 1 for this group (plain step), e.g. for biases and norm layers. */
         public Builder adapt(boolean adapt) { this.adapt = adapt; return this; }
+        /**
+         * Upper bound on the trust ratio (default +infinity: none), applied after the zero guard:
+         * timm's {@code trust_clip} is a bound of 1, jettify's LAMB clamps at 10. Must be > 0.
+         */
+        public Builder maxRatio(double maxRatio) { this.maxRatio = maxRatio; return this; }
 
         public Rule build() {
-            return new Rule(name, moments, decay, ratio, lr, beta1, beta2, eps, weightDecay, adapt);
+            return new Rule(name, moments, decay, ratio, lr, beta1, beta2, eps, weightDecay, adapt, maxRatio);
         }
     }
 }

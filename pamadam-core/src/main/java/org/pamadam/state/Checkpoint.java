@@ -28,13 +28,16 @@ import org.pamadam.rule.TrustRatio;
  * The optimizer checkpoint file: a versioned binary format with a CRC32C of everything before it.
  *
  * <pre>
- * "PAMADAM-STATE\0\0\0" (16 bytes) | u32 version = 1 | u64 payload length | payload | u32 crc32c(all before)
+ * "PAMADAM-STATE\0\0\0" (16 bytes) | u32 version = 2 | u64 payload length | payload | u32 crc32c(all before)
  * payload: u32 groups, per group: rule, u32 tensors, per tensor:
- *          name, u32 rank, u32 dims..., u64 step, f64 last ratio, u32 m length, f32 m..., i32 v length (-1: none), f32 v...
- *          then u64 skipped steps
- * rule:    name, moments, decay, ratio (strings), f64 lr, beta1, beta2, eps, weightDecay, u8 adapt
+ *          name, u32 rank, u32 dims..., u64 step, f64 last ratio, u64 clamp count,
+ *          u32 m length, f32 m..., i32 v length (-1: none), f32 v...
+ *          then u64 skipped steps, f64 maxGradNorm (+inf: no clipping)
+ * rule:    name, moments, decay, ratio (strings), f64 lr, beta1, beta2, eps, weightDecay, u8 adapt, f64 maxRatio
  * strings: u32 byte length + UTF-8
  * </pre>
+ * Version 1 (before the ratio clamp and clipping) lacks the clamp count, maxGradNorm and maxRatio; it
+ * is still read, as a run with neither (count 0, +inf, +inf).
  * All numbers little-endian. Saving writes a temporary file beside the target, forces it to disk and
  * renames it over the target, so a crash never leaves a half-written checkpoint under the real name.
  * Loading checks magic, version, length and checksum and decodes the whole state before the live
@@ -42,7 +45,9 @@ import org.pamadam.rule.TrustRatio;
  */
 public final class Checkpoint {
     static final byte[] MAGIC = "PAMADAM-STATE\0\0\0".getBytes(StandardCharsets.US_ASCII);
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
+    /** The oldest format version {@link #decode} still reads. */
+    static final int OLDEST = 1;
     private static final int HEADER = MAGIC.length + 4 + 8;
 
     private Checkpoint() {
@@ -111,6 +116,7 @@ public final class Checkpoint {
                 le.f64(r.eps());
                 le.f64(r.weightDecay());
                 out.writeByte(r.adapt() ? 1 : 0);
+                le.f64(r.maxRatio());
                 le.u32(g.tensors().size());
                 for (OptimizerState.Tensor t : g.tensors()) {
                     le.string(t.name());
@@ -120,6 +126,7 @@ public final class Checkpoint {
                     }
                     le.u64(t.step());
                     le.f64(t.lastRatio());
+                    le.u64(t.clamped());
                     le.floats(t.m());
                     if (t.v() == null) {
                         le.u32(-1);
@@ -129,6 +136,7 @@ public final class Checkpoint {
                 }
             }
             le.u64(state.skippedSteps());
+            le.f64(state.maxGradNorm());
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -154,9 +162,9 @@ public final class Checkpoint {
             throw new CheckpointException(source + ": not a PAMAdam optimizer checkpoint (bad magic)");
         }
         int version = buf.getInt();
-        if (version != VERSION) {
+        if (version < OLDEST || version > VERSION) {
             throw new CheckpointException(source + ": checkpoint format version " + version
-                    + ", this build reads version " + VERSION);
+                    + ", this build reads versions " + OLDEST + " to " + VERSION);
         }
         long length = buf.getLong();
         if (length != bytes.length - HEADER - 4L) {
@@ -170,14 +178,16 @@ public final class Checkpoint {
             throw new CheckpointException(source + ": checksum mismatch (file is corrupted)");
         }
         try {
-            return readPayload(buf.limit(bytes.length - 4), source);
+            return readPayload(buf.limit(bytes.length - 4), source, version);
         } catch (BufferUnderflowException | IllegalArgumentException e) {
             throw new CheckpointException(source + ": malformed payload: "
                     + (e.getMessage() == null ? "unexpected end" : e.getMessage()));
         }
     }
 
-    private static OptimizerState readPayload(ByteBuffer buf, String source) throws CheckpointException {
+    private static OptimizerState readPayload(ByteBuffer buf, String source, int version)
+            throws CheckpointException {
+        boolean v2 = version >= 2;
         int groupCount = count(buf, "group count");
         List<OptimizerState.Group> groups = new ArrayList<>();
         for (int g = 0; g < groupCount; g++) {
@@ -186,7 +196,8 @@ public final class Checkpoint {
             Decay decay = Decay.valueOf(string(buf));
             TrustRatio ratio = TrustRatio.valueOf(string(buf));
             Rule rule = new Rule(name, moments, decay, ratio, buf.getDouble(), buf.getDouble(), buf.getDouble(),
-                    buf.getDouble(), buf.getDouble(), buf.get() != 0);
+                    buf.getDouble(), buf.getDouble(), buf.get() != 0,
+                    v2 ? buf.getDouble() : Double.POSITIVE_INFINITY);
             int tensorCount = count(buf, "tensor count");
             List<OptimizerState.Tensor> tensors = new ArrayList<>();
             for (int t = 0; t < tensorCount; t++) {
@@ -198,18 +209,20 @@ public final class Checkpoint {
                 }
                 long step = buf.getLong();
                 double lastRatio = buf.getDouble();
+                long clamped = v2 ? buf.getLong() : 0;
                 float[] m = floats(buf);
                 int vlen = buf.getInt();
                 float[] v = vlen < 0 ? null : floats(buf, vlen);
-                tensors.add(new OptimizerState.Tensor(tname, shape, step, lastRatio, m, v));
+                tensors.add(new OptimizerState.Tensor(tname, shape, step, lastRatio, m, v, clamped));
             }
             groups.add(new OptimizerState.Group(rule, tensors));
         }
         long skipped = buf.getLong();
+        double maxGradNorm = v2 ? buf.getDouble() : Double.POSITIVE_INFINITY;
         if (buf.hasRemaining()) {
             throw new CheckpointException(source + ": " + buf.remaining() + " unexpected trailing bytes");
         }
-        return new OptimizerState(groups, skipped);
+        return new OptimizerState(groups, skipped, maxGradNorm);
     }
 
     private static int count(ByteBuffer buf, String what) {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import org.pamadam.optim.Optimizer;
 import org.pamadam.optim.Param;
 import org.pamadam.rule.Rule;
@@ -30,12 +31,18 @@ public final class CoreEngine implements ReplayEngine {
 
     @Override
     public Run open(Rule rule, List<Trace.TraceParam> traceParams) {
+        return open(rule, traceParams, OptionalDouble.empty());
+    }
+
+    /** Clips with {@link Optimizer.Builder#maxGradNorm} when the trace has {@code max_grad_norm}. */
+    @Override
+    public Run open(Rule rule, List<Trace.TraceParam> traceParams, OptionalDouble maxGradNorm) {
         Map<String, Param> params = new LinkedHashMap<>();
         for (Trace.TraceParam tp : traceParams) {
             params.put(tp.name(), Param.of(tp.name(), tp.shape(), tp.init().clone()));
         }
         Optimizer optimizer = Optimizer.builder().group(rule, new ArrayList<>(params.values()))
-                .threads(threads).fused(fused).build();
+                .threads(threads).fused(fused).maxGradNorm(maxGradNorm.orElse(Double.POSITIVE_INFINITY)).build();
         return new Run() {
             @Override
             public void step(Map<String, float[]> grads) {

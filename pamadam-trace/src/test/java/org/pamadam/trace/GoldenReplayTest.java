@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 class GoldenReplayTest {
 
     static Stream<Arguments> cases() {
-        return Golden.NAMES.stream().flatMap(name -> Stream.of(
+        return Stream.concat(Golden.NAMES.stream(), Golden.CLIPPED.stream()).flatMap(name -> Stream.of(
                 Arguments.of(name, 1, true), Arguments.of(name, 2, true), Arguments.of(name, 4, true),
                 Arguments.of(name, 1, false)));
     }
@@ -189,6 +189,31 @@ class GoldenReplayTest {
         UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
                 () -> Replay.run(Golden.load("clip/clip_adam_torch"), noClip));
         assertTrue(e.getMessage().contains("'plain'") && e.getMessage().contains("max_grad_norm"), e.getMessage());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"clip/clip_adam_torch", "clip/clip_lamb_timm"})
+    void aClippedTraceFailsWhenTheClippingIsLeftOut(String name) {
+        // The clip traces exercise the clipping: replayed without it they must be off torch's values.
+        ReplayEngine ignoring = new ReplayEngine() {
+            @Override
+            public String name() {
+                return "ignoring";
+            }
+
+            @Override
+            public Run open(org.pamadam.rule.Rule rule, List<Trace.TraceParam> params) {
+                return new CoreEngine().open(rule, params);
+            }
+
+            @Override
+            public Run open(org.pamadam.rule.Rule rule, List<Trace.TraceParam> params,
+                            java.util.OptionalDouble maxGradNorm) {
+                return open(rule, params);
+            }
+        };
+        assertFalse(Replay.run(Golden.load(name), ignoring).ok());
+        assertTrue(Replay.run(Golden.load(name), new CoreEngine()).ok());
     }
 
     @ParameterizedTest(name = "{0}")
