@@ -16,6 +16,11 @@ final class CoreRunner implements StepRunner {
     private boolean flip;
 
     CoreRunner(Rule rule, List<ParamSets.Shape> shapes, int threads) {
+        this(rule, shapes, threads, Double.POSITIVE_INFINITY);
+    }
+
+    /** With global-norm clipping at {@code maxGradNorm} (+infinity: none). */
+    CoreRunner(Rule rule, List<ParamSets.Shape> shapes, int threads, double maxGradNorm) {
         SplittableRandom rnd = new SplittableRandom(1);
         for (ParamSets.Shape s : shapes) {
             Param p = Param.of(s.name(), s.dims(), Data.random(rnd, s.size(), 0.02f));
@@ -24,7 +29,7 @@ final class CoreRunner implements StepRunner {
             minus.add(Data.negated(g));
             params.add(p);
         }
-        optimizer = Optimizer.builder().group(rule, params).threads(threads).build();
+        optimizer = Optimizer.builder().group(rule, params).threads(threads).maxGradNorm(maxGradNorm).build();
     }
 
     @Override

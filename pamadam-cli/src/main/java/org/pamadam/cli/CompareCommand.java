@@ -40,11 +40,12 @@ final class CompareCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--seeds must be >= 1, got " + seeds);
         }
         List<RunSpec> runs = new ArrayList<>();
+        org.pamadam.cli.train.Recipe recipe = options.recipe();
         for (String opt : optimizers) {
             List<Double> rates = ratesFor(opt);
             for (double lr : rates) {
                 for (int s = 1; s <= seeds; s++) {
-                    runs.add(new RunSpec(opt, lr, s, options.model, options.epochs, options.batchSize));
+                    runs.add(new RunSpec(opt, lr, s, options.model, options.epochs, options.batchSize, recipe));
                 }
             }
         }

@@ -40,10 +40,16 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         double rate = lr != null ? lr : RunSpec.defaultLr(optimizer);
-        RunSpec run = new RunSpec(optimizer, rate, seed, options.model, options.epochs, options.batchSize);
+        RunSpec run = new RunSpec(optimizer, rate, seed, options.model, options.epochs, options.batchSize,
+                options.recipe());
         TrainingCheckpoint.Saved saved = null;
         if (resume != null) {
             saved = TrainingCheckpoint.load(resume);
+            if (run.recipe().equals(org.pamadam.cli.train.Recipe.NONE)) {
+                // No recipe flags on resume: continue with the recipe the run was saved with.
+                run = new RunSpec(run.optimizer(), run.lr(), run.seed(), run.model(), run.epochs(), run.batchSize(),
+                        saved.spec().recipe());
+            }
             TrainingCheckpoint.checkMatches(saved, options.engine, run);
         }
         return options.run("train", List.of(run), 1, spec.commandLine().getOut(),

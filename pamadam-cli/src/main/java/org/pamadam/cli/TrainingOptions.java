@@ -13,13 +13,17 @@ import org.pamadam.cli.train.Study;
 import org.pamadam.cli.train.TrainingEngine;
 import org.pamadam.data.FashionMnist;
 import org.pamadam.kernel.KernelProvider;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Options shared by train and compare, and the run-report-print sequence they share. */
 final class TrainingOptions {
     @Option(names = "--engine", defaultValue = "djl",
-            description = "djl (default), dl4j, or dl4j-spark (DL4J engines: mlp only).")
+            description = "djl (default), dl4j, or dl4j-spark (dl4j-spark: mlp only).")
     String engine;
+
+    @Mixin
+    RecipeOptions recipeOptions;
 
     @Option(names = "--spark-master", defaultValue = "local[2]",
             description = "dl4j-spark: Spark master URL (default ${DEFAULT-VALUE}).")
@@ -67,6 +71,12 @@ final class TrainingOptions {
         if (!model.equals("mlp") && !model.equals("cnn")) {
             throw new IllegalArgumentException("--model must be mlp or cnn, got '" + model + "'");
         }
+        recipe();
+    }
+
+    /** The validated recipe of the recipe flags. */
+    org.pamadam.cli.train.Recipe recipe() {
+        return recipeOptions.recipe();
     }
 
     /** Loads data, runs the specs, writes CSV, plots and report, prints the summary. */
@@ -80,7 +90,8 @@ final class TrainingOptions {
         TrainingEngine eng = Engines.get(engine, sparkMaster, workers, averagingFrequency,
                 org.pamadam.cli.train.Models.Init.named(init));
         for (RunSpec s : specs) {
-            org.pamadam.rule.Rule.named(s.optimizer()).lr(s.lr()).build(); // refuse bad values before any work
+            s.recipe().rule(s.optimizer(), s.lr()); // refuse bad values before any work
+            eng.check(s);
         }
         FashionMnist.Data d = FashionMnist.load(data);
         out.println("data: " + d.source());
@@ -96,7 +107,7 @@ final class TrainingOptions {
             throw e;
         }
         String table = Report.write(dir, new Report.Setup(verb, d.source(), model, engine, epochs, batchSize, seeds,
-                KernelProvider.describe()), rows);
+                KernelProvider.describe(), specs.get(0).recipe().describe()), rows);
         out.println();
         out.print(table);
         out.println();

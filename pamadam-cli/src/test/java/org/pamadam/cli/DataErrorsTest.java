@@ -97,15 +97,15 @@ class DataErrorsTest {
 
     @Test
     void aRunRefusedAtTheStartLeavesNoDefaultFolder() throws IOException {
-        // The DL4J engines refuse the cnn model only when the run opens, after the default
-        // runs/<date>-train folder was made: that empty folder is removed again.
+        // A run refused at the start (the Spark engine has no cnn) leaves runs/ as it was.
         Path runs = Path.of("runs");
         boolean had = Files.isDirectory(runs);
         long before = had ? countEntries(runs) : 0;
         Path data = dataWith("train-images-idx3-ubyte", images(4));
-        Cli.Outcome o = Cli.run("train", "--engine", "dl4j", "--model", "cnn", "--epochs", "1", "--data", data.toString());
+        Cli.Outcome o = Cli.run("train", "--engine", "dl4j-spark", "--model", "cnn", "--epochs", "1", "--data",
+                data.toString());
         assertEquals(Main.BAD_INPUT, o.code(), o.out() + o.err());
-        assertTrue(o.err().contains("mlp model only"), o.err());
+        assertTrue(o.err().contains("--model cnn is not offered by the dl4j-spark engine"), o.err());
         assertEquals(had, Files.isDirectory(runs), "runs/ left as it was");
         if (had) {
             assertEquals(before, countEntries(runs));

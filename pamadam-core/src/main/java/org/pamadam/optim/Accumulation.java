@@ -70,7 +70,7 @@ public final class Accumulation {
         this.saved = new float[sizes.length][];
     }
 
-    /** Refuses k < 1 with a named error; returns k. */
+    /** Refuses {@code k < 1} with a named error; returns k. */
     public static int checkK(int k) {
         if (k < 1) {
             throw new IllegalArgumentException("accumulate must be >= 1 micro-batches per step, got " + k);

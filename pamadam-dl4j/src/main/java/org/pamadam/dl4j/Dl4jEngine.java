@@ -47,6 +47,12 @@ public final class Dl4jEngine implements ReplayEngine {
 
     @Override
     public Run open(Rule rule, List<Trace.TraceParam> params) {
+        return open(rule, params, java.util.OptionalDouble.empty());
+    }
+
+    /** Clips each step's gradients with {@link GlobalNormClipping#clip} when the trace has max_grad_norm. */
+    @Override
+    public Run open(Rule rule, List<Trace.TraceParam> params, java.util.OptionalDouble maxGradNorm) {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         for (Trace.TraceParam p : params) {
             tensors.put(p.name(), new Tensor(p.name(), p.init(), rule, updaters.apply(rule)));
@@ -54,10 +60,20 @@ public final class Dl4jEngine implements ReplayEngine {
         return new Run() {
             @Override
             public void step(Map<String, float[]> grads) {
+                List<INDArray> present = new ArrayList<>();
                 for (Tensor t : tensors.values()) {
                     float[] g = grads.get(t.name);
-                    if (g != null) {
-                        t.step(g);
+                    if (g != null && g.length > 0) {
+                        t.grad.assign(Nd4j.createFromArray(g).reshape(1, g.length));
+                        present.add(t.grad);
+                    }
+                }
+                if (maxGradNorm.isPresent()) {
+                    GlobalNormClipping.clip(maxGradNorm.getAsDouble(), present);
+                }
+                for (Tensor t : tensors.values()) {
+                    if (grads.get(t.name) != null) {
+                        t.step();
                     }
                 }
             }
@@ -109,12 +125,12 @@ public final class Dl4jEngine implements ReplayEngine {
             block.init();
         }
 
-        void step(float[] g) {
-            if (g.length == 0) {
+        /** One step on the gradient already in {@link #grad}. */
+        void step() {
+            if (grad.length() == 0 || param.length() == 0) {
                 iteration++; // an empty tensor: nothing to update
                 return;
             }
-            grad.assign(Nd4j.createFromArray(g).reshape(1, g.length));
             block.update(iteration, 0);
             param.subi(grad); // DL4J's NegativeGradientStepFunction
             iteration++;

@@ -30,8 +30,11 @@ import org.pamadam.rule.TrustRatio;
  * updater whose update is {@code lr * step}; {@link Dl4jOptimizers#apply} pairs it with
  * {@link RuleUpdater}.
  *
- * <p>{@link #lastRatio()} reports the ratio of the most recent tensor this instance stepped. It is
- * telemetry only: not part of the configuration, its JSON or its equality.
+ * <p>The ratio is then clamped to the rule's {@code maxRatio} (JSON {@code maxRatio}, null: none).
+ *
+ * <p>{@link #lastRatio()} reports the (clamped) ratio of the most recent tensor this instance stepped,
+ * {@link #clampCount()} how often the clamp lowered a ratio. Both are telemetry only: not part of the
+ * configuration, its JSON or its equality (so a restored network starts counting from 0).
  */
 public final class TensorStep implements Regularization {
     private static final long serialVersionUID = 1L;
@@ -43,12 +46,24 @@ public final class TensorStep implements Regularization {
     @JsonProperty("weightDecay")
     private final double weightDecay;
 
+    /** Upper bound on the ratio; null: none (JSON has no infinity). */
+    @JsonProperty("maxRatio")
+    private final Double maxRatio;
+
     @JsonIgnore
     private transient volatile double lastRatio = Double.NaN;
+    @JsonIgnore
+    private transient volatile long clampCount;
 
-    /** The effective ratio and the decoupled or in-step decay of {@code rule}. */
+    /** The effective ratio, the decoupled or in-step decay and the ratio clamp of {@code rule}. */
     public TensorStep(Rule rule) {
-        this(rule.effectiveRatio(), rule.decay(), rule.weightDecay());
+        this(rule.effectiveRatio(), rule.decay(), rule.weightDecay(),
+                rule.maxRatio() == Double.POSITIVE_INFINITY ? null : rule.maxRatio());
+    }
+
+    /** Without a ratio clamp. */
+    public TensorStep(TrustRatio ratio, Decay decay, double weightDecay) {
+        this(ratio, decay, weightDecay, null);
     }
 
     /**
@@ -58,7 +73,12 @@ public final class TensorStep implements Regularization {
      */
     @JsonCreator
     public TensorStep(@JsonProperty("ratio") TrustRatio ratio, @JsonProperty("decay") Decay decay,
-                      @JsonProperty("weightDecay") double weightDecay) {
+                      @JsonProperty("weightDecay") double weightDecay, @JsonProperty("maxRatio") Double maxRatio) {
+        if (maxRatio != null && !(maxRatio > 0.0 && maxRatio < Double.POSITIVE_INFINITY)) {
+            throw new IllegalArgumentException("TensorStep: maxRatio must be a finite number > 0 (null: no clamp), got "
+                    + maxRatio);
+        }
+        this.maxRatio = maxRatio;
         if (ratio == null || decay == null) {
             throw new IllegalArgumentException("TensorStep: ratio and decay must be set, got ratio=" + ratio
                     + ", decay=" + decay);
@@ -90,6 +110,16 @@ public final class TensorStep implements Regularization {
 
     public double getWeightDecay() {
         return weightDecay;
+    }
+
+    /** The ratio clamp, null for none. */
+    public Double getMaxRatio() {
+        return maxRatio;
+    }
+
+    /** Steps (of any tensor this instance serves) in which the clamp lowered the ratio. */
+    public long clampCount() {
+        return clampCount;
     }
 
     /** The ratio used for the most recent tensor stepped by this instance (NaN before the first). */
@@ -150,6 +180,10 @@ public final class TensorStep implements Regularization {
             }
             // sumW sums lr*step, so lr * of(sumP, sumW) is the rule's ratio; the guard's 1 is not scaled.
             r = sumP == 0.0 || sumW == 0.0 ? 1.0 : lr * ratio.of(sumP, sumW);
+            if (maxRatio != null && r > maxRatio) {
+                r = maxRatio;
+                clampCount++;
+            }
         }
         float rf = (float) r;
         for (int off = 0; off < n; off += FloatBlocks.CHUNK) {
@@ -225,7 +259,7 @@ public final class TensorStep implements Regularization {
 
     @Override
     public TensorStep clone() {
-        return new TensorStep(ratio, decay, weightDecay);
+        return new TensorStep(ratio, decay, weightDecay, maxRatio);
     }
 
     @Override
@@ -237,16 +271,18 @@ public final class TensorStep implements Regularization {
             return false;
         }
         TensorStep t = (TensorStep) o;
-        return ratio == t.ratio && decay == t.decay && Double.compare(weightDecay, t.weightDecay) == 0;
+        return ratio == t.ratio && decay == t.decay && Double.compare(weightDecay, t.weightDecay) == 0
+                && Objects.equals(maxRatio, t.maxRatio);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(ratio, decay, weightDecay);
+        return Objects.hash(ratio, decay, weightDecay, maxRatio);
     }
 
     @Override
     public String toString() {
-        return "TensorStep(ratio=" + ratio + ", decay=" + decay + ", weightDecay=" + weightDecay + ")";
+        return "TensorStep(ratio=" + ratio + ", decay=" + decay + ", weightDecay=" + weightDecay
+                + (maxRatio == null ? "" : ", maxRatio=" + maxRatio) + ")";
     }
 }

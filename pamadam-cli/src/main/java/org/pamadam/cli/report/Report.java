@@ -17,7 +17,12 @@ public final class Report {
 
     /** The study's set-up, for the report's first section. */
     public record Setup(String verb, String data, String model, String engine, int epochs, int batchSize, int seeds,
-                        String kernel) {
+                        String kernel, String recipe) {
+        /** Without a recipe line (optimizer defaults, constant lr). */
+        public Setup(String verb, String data, String model, String engine, int epochs, int batchSize, int seeds,
+                     String kernel) {
+            this(verb, data, model, engine, epochs, batchSize, seeds, kernel, "defaults");
+        }
     }
 
     public static String write(Path dir, Setup setup, List<EpochMetrics> rows) throws IOException {
@@ -35,6 +40,7 @@ public final class Report {
                 .append("; optimizer kernel: ").append(setup.kernel()).append('\n');
         md.append(String.format(Locale.ROOT, "- %d epoch(s), batch size %d, %d seed(s) per optimizer and lr%n",
                 setup.epochs(), setup.batchSize(), setup.seeds()));
+        md.append("- Recipe: ").append(setup.recipe()).append('\n');
         md.append("\n## Final test accuracy\n\nMean ± standard deviation over seeds after the last epoch; "
                 + "time per epoch includes evaluation-free training only; opt share is the optimizer "
                 + "update's share of training time.\n\n");

@@ -36,8 +36,24 @@ public final class DjlTraining implements TrainingEngine {
         return "djl";
     }
 
+    /**
+     * pamadam-djl's optimizer steps one parameter at a time, so it has no global norm to clip by,
+     * no window to accumulate over, and does not apply the rule's ratio clamp yet.
+     */
+    @Override
+    public void check(RunSpec spec) {
+        Recipe r = spec.recipe();
+        String missing = r.maxGradNorm() != null ? "--max-grad-norm" : r.accumulate() > 1 ? "--accumulate"
+                : r.maxRatio() != null ? "--max-ratio" : null;
+        if (missing != null) {
+            throw new IllegalArgumentException(missing + " is not offered by the djl engine yet (the DJL adapter "
+                    + "updates one parameter at a time); use --engine dl4j");
+        }
+    }
+
     @Override
     public Session open(RunSpec spec, FashionMnist.Data data) {
+        check(spec);
         if (System.getenv("DJL_OFFLINE") == null) {
             System.setProperty("ai.djl.offline", "true");
         }
@@ -45,7 +61,23 @@ public final class DjlTraining implements TrainingEngine {
         engine.setRandomSeed((int) spec.seed());
         Model model = Model.newInstance("study-" + spec.model(), Device.cpu());
         model.setBlock(Models.build(spec.model(), init));
-        RuleOptimizer optimizer = RuleOptimizer.named(spec.optimizer()).optLearningRate((float) spec.lr()).build();
+        Recipe recipe = spec.recipe();
+        RuleOptimizer.Builder builder = RuleOptimizer.forRule(recipe.rule(spec.optimizer(), spec.lr()));
+        if (recipe.noTrustRatio() != null) {
+            builder.optPlainStep(recipe.noTrustRatio());
+        }
+        int batches = (data.train().count() + spec.batchSize() - 1) / spec.batchSize();
+        org.pamadam.schedule.Schedule schedule = recipe.schedule(recipe.optimizerSteps(spec.epochs(), batches));
+        RuleOptimizer[] built = new RuleOptimizer[1];
+        if (schedule != null) {
+            double base = spec.lr();
+            // The schedule's position is the parameter's own step count (restored with a checkpoint),
+            // not DJL's update number, which restarts at 0 in a resumed process.
+            builder.optLearningRateTracker((id, numUpdate) -> (float) schedule.lr(base,
+                    built[0] == null ? 0 : built[0].stepCount(id)));
+        }
+        RuleOptimizer optimizer = builder.build();
+        built[0] = optimizer;
         Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
                 .optOptimizer(optimizer).optDevices(new Device[] {Device.cpu()}));
         trainer.initialize(Models.inputShape(spec.model(), spec.batchSize()));

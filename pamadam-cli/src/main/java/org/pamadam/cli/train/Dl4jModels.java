@@ -2,8 +2,16 @@ package org.pamadam.cli.train;
 
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -11,28 +19,95 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.nd4j.linalg.schedule.ISchedule;
 import org.pamadam.data.ImageSet;
 import org.pamadam.dl4j.Dl4jOptimizers;
+import org.pamadam.dl4j.Dl4jSchedules;
+import org.pamadam.dl4j.RuleUpdater;
 import org.pamadam.rule.Rule;
+import org.pamadam.schedule.Schedule;
 
-/** The study's MLP as a DL4J configuration with this project's rule applied, and DataSets for it. */
+/**
+ * The study's two models as DL4J configurations, with the run's rule and recipe applied, and
+ * DataSets for them. The CNN is the djl engine's ({@link Models}): two stages of 3x3 convolution
+ * (padding 1; 16, then 32 filters), batch norm, ReLU and 2x2 max pooling, then dense 128 ReLU and 10.
+ */
 final class Dl4jModels {
     private Dl4jModels() {
     }
 
-    static MultiLayerConfiguration mlp(RunSpec spec) {
-        if (!spec.model().equals("mlp")) {
-            throw new IllegalArgumentException("the DL4J engines train the mlp model only; use --engine djl for cnn");
+    /** {@code spec}'s model over a run of {@code totalSteps} optimizer steps (for the schedule). */
+    static MultiLayerConfiguration build(RunSpec spec, long totalSteps) {
+        MultiLayerConfiguration conf;
+        switch (spec.model()) {
+            case "mlp": conf = mlpLayers(spec); break;
+            case "cnn": conf = cnnLayers(spec); break;
+            default: throw new IllegalArgumentException("unknown model '" + spec.model() + "', expected mlp or cnn");
         }
-        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
-                .seed(spec.seed()).dataType(DataType.FLOAT).weightInit(WeightInit.XAVIER)
-                .list()
+        Recipe recipe = spec.recipe();
+        Rule rule = recipe.rule(spec.optimizer(), spec.lr());
+        Rule plain = rule.toBuilder().adapt(false).build();
+        for (int i = 0; i < conf.getConfs().size(); i++) {
+            Layer layer = conf.getConf(i).getLayer();
+            // The weights and the biases of each layer, by DL4J's key or the djl engine's local name.
+            Rule w = recipe.plain(i + "_W") || recipe.plain("weight") ? plain : rule;
+            Rule b = recipe.plain(i + "_b") || recipe.plain("bias") ? plain : rule;
+            Dl4jOptimizers.apply(layer, w, b);
+        }
+        Schedule schedule = recipe.schedule(totalSteps);
+        if (schedule != null) {
+            ISchedule lr = Dl4jSchedules.of(schedule, spec.lr(), (int) Math.min(Integer.MAX_VALUE, totalSteps));
+            for (int i = 0; i < conf.getConfs().size(); i++) {
+                if (conf.getConf(i).getLayer() instanceof BaseLayer) {
+                    BaseLayer layer = (BaseLayer) conf.getConf(i).getLayer();
+                    schedule(layer.getIUpdater(), lr);
+                    schedule(layer.getBiasUpdater(), lr);
+                }
+            }
+        }
+        return conf;
+    }
+
+    private static void schedule(Object updater, ISchedule lr) {
+        if (updater instanceof RuleUpdater) {
+            ((RuleUpdater) updater).setLrAndSchedule(Double.NaN, lr);
+        }
+    }
+
+    private static NeuralNetConfiguration.ListBuilder base(RunSpec spec) {
+        return new NeuralNetConfiguration.Builder()
+                .seed(spec.seed()).dataType(DataType.FLOAT).weightInit(WeightInit.XAVIER).list();
+    }
+
+    private static MultiLayerConfiguration mlpLayers(RunSpec spec) {
+        return base(spec)
                 .layer(new DenseLayer.Builder().nIn(784).nOut(256).activation(Activation.RELU).build())
                 .layer(new DenseLayer.Builder().nIn(256).nOut(128).activation(Activation.RELU).build())
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(128).nOut(10)
                         .activation(Activation.SOFTMAX).build())
                 .build();
-        return Dl4jOptimizers.apply(conf, Rule.named(spec.optimizer()).lr(spec.lr()).build());
+    }
+
+    private static MultiLayerConfiguration cnnLayers(RunSpec spec) {
+        return base(spec)
+                .layer(conv(16)).layer(new BatchNormalization.Builder().build())
+                .layer(new ActivationLayer(Activation.RELU)).layer(pool())
+                .layer(conv(32)).layer(new BatchNormalization.Builder().build())
+                .layer(new ActivationLayer(Activation.RELU)).layer(pool())
+                .layer(new DenseLayer.Builder().nOut(128).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(10)
+                        .activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.convolutionalFlat(28, 28, 1))
+                .build();
+    }
+
+    private static ConvolutionLayer conv(int filters) {
+        return new ConvolutionLayer.Builder(3, 3).padding(1, 1).stride(1, 1).nOut(filters)
+                .activation(Activation.IDENTITY).build();
+    }
+
+    private static SubsamplingLayer pool() {
+        return new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build();
     }
 
     /** Images {@code order[from..from+size)} as one DataSet with one-hot labels. */

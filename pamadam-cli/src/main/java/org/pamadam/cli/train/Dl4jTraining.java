@@ -13,7 +13,7 @@ import org.pamadam.data.ImageSet;
 import org.pamadam.dl4j.Dl4jOptimizers;
 import org.pamadam.state.CheckpointException;
 
-/** Trains the MLP with Deeplearning4j (CPU backend) and this project's DL4J updater. */
+/** Trains the MLP or the CNN with Deeplearning4j (CPU backend) and this project's DL4J updater. */
 final class Dl4jTraining implements TrainingEngine {
 
     @Override
@@ -21,11 +21,36 @@ final class Dl4jTraining implements TrainingEngine {
         return "dl4j";
     }
 
+    /** Accumulation would need DL4J's fit() split into gradient and update calls: not offered yet. */
+    @Override
+    public void check(RunSpec spec) {
+        if (spec.recipe().accumulate() > 1) {
+            throw new IllegalArgumentException("--accumulate is not offered by the dl4j engines yet; use "
+                    + "--engine djl once the DJL adapter has it, or a larger --batch-size");
+        }
+    }
+
     @Override
     public Session open(RunSpec spec, FashionMnist.Data data) {
-        MultiLayerNetwork net = new MultiLayerNetwork(Dl4jModels.mlp(spec));
+        check(spec);
+        return new Dl4jSession(spec, data, build(spec, data));
+    }
+
+    /** The initialised network of {@code spec}, its schedule over the run's optimizer steps. */
+    static MultiLayerNetwork build(RunSpec spec, FashionMnist.Data data) {
+        int batches = (data.train().count() + spec.batchSize() - 1) / spec.batchSize();
+        MultiLayerNetwork net = new MultiLayerNetwork(Dl4jModels.build(spec,
+                spec.recipe().optimizerSteps(spec.epochs(), batches)));
         net.init();
-        return new Dl4jSession(spec, data, net);
+        clip(net, spec);
+        return net;
+    }
+
+    /** Global-norm clipping is a listener: DL4J does not save it, so a restored network gets it again. */
+    static void clip(MultiLayerNetwork net, RunSpec spec) {
+        if (spec.recipe().maxGradNorm() != null) {
+            net.addListeners(new org.pamadam.dl4j.GlobalNormClipping(spec.recipe().maxGradNorm()));
+        }
     }
 
     private static final class Dl4jSession implements Session {
@@ -87,7 +112,22 @@ final class Dl4jTraining implements TrainingEngine {
                 throw new CheckpointException("model.params: " + restored.numParams() + " parameters, this model has "
                         + net.numParams());
             }
-            net = restored;
+            // The restored configuration holds the schedule tabulated for the run that saved it; a
+            // resumed run may be longer. So the values, updater state and counters move into a network
+            // built from this run's spec, whose schedule spans this run.
+            MultiLayerNetwork fresh = build(spec, data);
+            INDArray state = restored.getUpdater().getStateViewArray();
+            INDArray freshState = fresh.getUpdater().getStateViewArray();
+            if (state == null || freshState == null || state.length() != freshState.length()) {
+                throw new CheckpointException("model.params: its updater state does not fit this optimizer");
+            }
+            fresh.setParams(restored.params());
+            freshState.assign(state);
+            fresh.setIterationCount(restored.getIterationCount());
+            fresh.setEpochCount(restored.getEpochCount());
+            restored.close();
+            net.close();
+            net = fresh;
         }
 
         @Override

@@ -30,8 +30,20 @@ final class SparkEngine implements TrainingEngine {
         return "dl4j-spark";
     }
 
+    /** Workers run their own copies of the network: listeners (clipping) do not travel with it. */
+    @Override
+    public void check(RunSpec spec) {
+        Recipe r = spec.recipe();
+        String missing = r.maxGradNorm() != null ? "--max-grad-norm" : r.accumulate() > 1 ? "--accumulate"
+                : !spec.model().equals("mlp") ? "--model " + spec.model() : null;
+        if (missing != null) {
+            throw new IllegalArgumentException(missing + " is not offered by the dl4j-spark engine; use --engine dl4j");
+        }
+    }
+
     @Override
     public Session open(RunSpec spec, FashionMnist.Data data) {
+        check(spec);
         return new Session() {
             private List<org.pamadam.dl4j.spark.EpochMetrics> done;
             private NonFiniteGradientException diverged;
@@ -67,7 +79,8 @@ final class SparkEngine implements TrainingEngine {
                         .logLevel("WARN").build();
                 done = new ArrayList<>();
                 try {
-                    SparkTraining.run(settings, Dl4jModels.mlp(spec), minibatches, test, m -> {
+                    SparkTraining.run(settings,
+                            Dl4jModels.build(spec, spec.recipe().optimizerSteps(spec.epochs(), minibatches.size())), minibatches, test, m -> {
                         done.add(m);
                         progress.batch(m.epoch(), spec.epochs(), m.trainLoss(), m.examples());
                     });

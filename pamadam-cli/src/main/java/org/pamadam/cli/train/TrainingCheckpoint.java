@@ -49,6 +49,7 @@ public final class TrainingCheckpoint {
         p.setProperty("seed", Long.toString(spec.seed()));
         p.setProperty("model", spec.model());
         p.setProperty("batchSize", Integer.toString(spec.batchSize()));
+        spec.recipe().store(p);
         p.setProperty("epochsDone", Integer.toString(rows.isEmpty() ? 0 : rows.get(rows.size() - 1).epoch()));
         java.io.StringWriter text = new java.io.StringWriter();
         p.store(text, "pamadam train checkpoint");
@@ -79,7 +80,7 @@ public final class TrainingCheckpoint {
         try {
             RunSpec partial = new RunSpec(p.getProperty("optimizer"), Double.parseDouble(p.getProperty("lr")),
                     Long.parseLong(p.getProperty("seed")), p.getProperty("model"), 0,
-                    Integer.parseInt(p.getProperty("batchSize")));
+                    Integer.parseInt(p.getProperty("batchSize")), Recipe.load(p));
             int done = Integer.parseInt(p.getProperty("epochsDone"));
             List<EpochMetrics> rows = parse(new String(contents[2], StandardCharsets.UTF_8), partial);
             return new Saved(partial, p.getProperty("engine"), done, rows,
@@ -129,6 +130,7 @@ public final class TrainingCheckpoint {
                 : s.seed() != spec.seed() ? "seed " + s.seed() + " vs " + spec.seed()
                 : !s.model().equals(spec.model()) ? "model " + s.model() + " vs " + spec.model()
                 : s.batchSize() != spec.batchSize() ? "batch size " + s.batchSize() + " vs " + spec.batchSize()
+                : !s.recipe().equals(spec.recipe()) ? "recipe " + s.recipe().describe() + " vs " + spec.recipe().describe()
                 : null;
         if (diff != null) {
             throw new CheckpointException(String.format(Locale.ROOT,

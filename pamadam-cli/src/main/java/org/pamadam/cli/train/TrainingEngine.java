@@ -10,6 +10,13 @@ public interface TrainingEngine {
 
     String name();
 
+    /**
+     * Refuses, before any work, a run this engine cannot train as asked (a model or recipe piece it
+     * lacks), with a message naming the flag.
+     */
+    default void check(RunSpec spec) {
+    }
+
     /** Starts a run: builds and seeds the model and optimizer. */
     Session open(RunSpec spec, FashionMnist.Data data);
 

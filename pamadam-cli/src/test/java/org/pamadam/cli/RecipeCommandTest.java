@@ -1,0 +1,145 @@
+package org.pamadam.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The recipe flags of train and compare: validation, the CNN on dl4j, and resume continuing a recipe. */
+class RecipeCommandTest {
+    @TempDir
+    static Path shared;
+    static Path data;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void smallData() throws IOException {
+        data = Cli.smallFashionMnist(shared.resolve("fmnist"), 600, 200);
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = ';', value = {
+        "--schedule; warm; --schedule must be one of constant, cosine, linear, step, exp, got 'warm'",
+        "--warmup; -1; --warmup must be >= 0",
+        "--max-grad-norm; 0; --max-grad-norm must be a finite number > 0, got 0.0",
+        "--accumulate; 0; --accumulate must be >= 1",
+        "--max-ratio; -2; --max-ratio must be a finite number > 0, got -2.0",
+        "--weight-decay; -1; --weight-decay must be a finite number >= 0, got -1.0",
+        "--no-trust-ratio; (bias; --no-trust-ratio: '(bias' is not a valid regular expression",
+        "--gamma; 0.5; --gamma is for --schedule step or exp, not constant",
+        "--step-size; 10; --step-size is for --schedule step, not constant"})
+    void badRecipeValuesExitTwoNamingTheFlag(String flag, String value, String message) {
+        Cli.Outcome o = Cli.run("train", "--engine", "dl4j", flag, value, "--data", data.toString(),
+                "--out", dir.resolve("x").toString());
+        assertEquals(Main.BAD_INPUT, o.code(), o.out() + o.err());
+        assertTrue(o.err().contains(message), o.err());
+        assertTrue(!Files.exists(dir.resolve("x").resolve("metrics.csv")), "nothing trained");
+    }
+
+    @Test
+    void missingScheduleSettingsAndEngineGapsAreNamed() {
+        Cli.Outcome exp = Cli.run("compare", "--schedule", "exp", "--data", data.toString());
+        assertEquals(Main.BAD_INPUT, exp.code());
+        assertTrue(exp.err().contains("--schedule exp needs --gamma"), exp.err());
+        Cli.Outcome step = Cli.run("train", "--schedule", "step", "--data", data.toString());
+        assertTrue(step.err().contains("--schedule step needs --step-size"), step.err());
+        Cli.Outcome djl = Cli.run("train", "--max-grad-norm", "1", "--data", data.toString());
+        assertEquals(Main.BAD_INPUT, djl.code());
+        assertTrue(djl.err().contains("--max-grad-norm is not offered by the djl engine"), djl.err());
+        Cli.Outcome accumulate = Cli.run("train", "--engine", "dl4j", "--accumulate", "2", "--data", data.toString());
+        assertTrue(accumulate.err().contains("--accumulate is not offered by the dl4j engines"), accumulate.err());
+        Cli.Outcome warmup = Cli.run("train", "--engine", "dl4j", "--schedule", "cosine", "--warmup", "100",
+                "--epochs", "1", "--batch-size", "100", "--data", data.toString(), "--out", dir.resolve("w").toString());
+        assertEquals(Main.BAD_INPUT, warmup.code());
+        assertTrue(warmup.err().contains("--warmup 100 leaves no step of the run's 6 optimizer steps"), warmup.err());
+    }
+
+    @Test
+    void theDl4jEngineTrainsTheCnnWithTheIssuesRecipe() throws IOException {
+        Path out = dir.resolve("cnn");
+        Cli.Outcome o = Cli.run("compare", "--model", "cnn", "--engine", "dl4j", "--optimizers", "pamadam",
+                "--lr", "1e-2", "--schedule", "cosine", "--warmup", "3", "--max-grad-norm", "1", "--max-ratio", "10",
+                "--epochs", "1", "--batch-size", "20", "--data", data.toString(), "--out", out.toString());
+        assertEquals(0, o.code(), o.out() + o.err());
+        List<String> csv = Files.readAllLines(out.resolve("metrics.csv"));
+        assertEquals(2, csv.size());
+        double acc = Double.parseDouble(csv.get(1).split(",")[6]);
+        assertTrue(acc > 0.3, "the cnn learned something: " + acc);
+        String report = Files.readString(out.resolve("report.md"));
+        assertTrue(report.contains("- Recipe: cosine, warmup 3, max-grad-norm 1.0, max-ratio 10.0"), report);
+    }
+
+    @Test
+    void aResumedRunContinuesTheSavedRecipe() throws IOException {
+        // A step schedule: cosine and linear decay span the --epochs of the run at hand, so the first
+        // half of "--epochs 2" is not the run "--epochs 1" for them.
+        String[] recipe = {"--engine", "dl4j", "--optimizer", "lamb", "--lr", "3e-3", "--schedule", "step",
+            "--step-size", "5", "--gamma", "0.5", "--warmup", "4", "--max-grad-norm", "0.5", "--weight-decay", "0.01", "--no-trust-ratio", ".*_b",
+            "--batch-size", "100", "--data", data.toString()};
+        Path straight = dir.resolve("straight");
+        Cli.Outcome a = Cli.run(concat(new String[] {"train", "--epochs", "2", "--out", straight.toString()}, recipe));
+        assertEquals(0, a.code(), a.out() + a.err());
+        Path ckpt = dir.resolve("ckpt");
+        Cli.Outcome b = Cli.run(concat(new String[] {"train", "--epochs", "1", "--checkpoint", ckpt.toString(),
+            "--out", dir.resolve("first").toString()}, recipe));
+        assertEquals(0, b.code(), b.out() + b.err());
+        String progress = Files.readString(ckpt.resolve("progress.properties"));
+        assertTrue(progress.contains("recipe.schedule=step") && progress.contains("recipe.maxGradNorm=0.5"),
+                progress);
+        // Resumed without the recipe flags: the checkpoint's recipe carries on.
+        Cli.Outcome c = Cli.run("train", "--engine", "dl4j", "--optimizer", "lamb", "--lr", "3e-3", "--batch-size",
+                "100", "--data", data.toString(), "--epochs", "2", "--resume", ckpt.toString(), "--out",
+                dir.resolve("resumed").toString());
+        assertEquals(0, c.code(), c.out() + c.err());
+        List<String> want = Files.readAllLines(straight.resolve("metrics.csv"));
+        List<String> got = Files.readAllLines(dir.resolve("resumed").resolve("metrics.csv"));
+        assertEquals(losses(want, 2), losses(got, 2), "epoch 2 continues the same schedule and clipping");
+        // Another recipe on resume is refused, naming the difference.
+        Cli.Outcome d = Cli.run("train", "--engine", "dl4j", "--optimizer", "lamb", "--lr", "3e-3", "--batch-size",
+                "100", "--data", data.toString(), "--epochs", "2", "--resume", ckpt.toString(), "--max-ratio", "2");
+        assertEquals(Main.BAD_INPUT, d.code());
+        assertTrue(d.err().contains("recipe "), d.err());
+        // And the clipping bites: the same recipe without it gives another epoch 1.
+        Path other = dir.resolve("other");
+        List<String> unclipped = new java.util.ArrayList<>(List.of(recipe));
+        int at = unclipped.indexOf("--max-grad-norm");
+        unclipped.subList(at, at + 2).clear();
+        Cli.Outcome e = Cli.run(concat(new String[] {"train", "--epochs", "1", "--out", other.toString()},
+                unclipped.toArray(new String[0])));
+        assertEquals(0, e.code(), e.out() + e.err());
+        assertNotEquals(losses(want, 1), losses(Files.readAllLines(other.resolve("metrics.csv")), 1));
+    }
+
+    @Test
+    void theDjlEngineTakesTheScheduleDecayAndPlainTensors() throws IOException {
+        Path out = dir.resolve("djl");
+        Cli.Outcome o = Cli.run("train", "--schedule", "step", "--step-size", "3", "--gamma", "0.5", "--warmup", "2",
+                "--weight-decay", "0.05", "--no-trust-ratio", "bias|gamma|beta", "--epochs", "1", "--batch-size", "100",
+                "--data", data.toString(), "--out", out.toString());
+        assertEquals(0, o.code(), o.out() + o.err());
+        assertTrue(Files.readString(out.resolve("report.md")).contains("step step-size 3 gamma 0.5, warmup 2"));
+    }
+
+    /** Train and test loss of epoch {@code epoch} (1-based) of a metrics.csv. */
+    private static String losses(List<String> csv, int epoch) {
+        String[] f = csv.get(epoch).split(",");
+        return f[4] + "," + f[5];
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}
