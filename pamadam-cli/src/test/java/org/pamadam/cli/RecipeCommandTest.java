@@ -54,9 +54,9 @@ class RecipeCommandTest {
         assertTrue(exp.err().contains("--schedule exp needs --gamma"), exp.err());
         Cli.Outcome step = Cli.run("train", "--schedule", "step", "--data", data.toString());
         assertTrue(step.err().contains("--schedule step needs --step-size"), step.err());
-        Cli.Outcome djl = Cli.run("train", "--max-grad-norm", "1", "--data", data.toString());
+        Cli.Outcome djl = Cli.run("train", "--accumulate", "2", "--data", data.toString());
         assertEquals(Main.BAD_INPUT, djl.code());
-        assertTrue(djl.err().contains("--max-grad-norm is not offered by the djl engine"), djl.err());
+        assertTrue(djl.err().contains("--accumulate is not offered by the djl engine"), djl.err());
         Cli.Outcome accumulate = Cli.run("train", "--engine", "dl4j", "--accumulate", "2", "--data", data.toString());
         assertTrue(accumulate.err().contains("--accumulate is not offered by the dl4j engines"), accumulate.err());
         Cli.Outcome warmup = Cli.run("train", "--engine", "dl4j", "--schedule", "cosine", "--warmup", "100",
@@ -129,6 +129,36 @@ class RecipeCommandTest {
                 "--data", data.toString(), "--out", out.toString());
         assertEquals(0, o.code(), o.out() + o.err());
         assertTrue(Files.readString(out.resolve("report.md")).contains("step step-size 3 gamma 0.5, warmup 2"));
+    }
+
+    @Test
+    void theDjlEngineClampsTheRatioAndClipsTheGlobalNorm() throws IOException {
+        String[] common = {"train", "--optimizer", "pamadam", "--lr", "3e-3", "--epochs", "1", "--batch-size", "100",
+            "--data", data.toString(), "--log-ratios"};
+        Path clamped = dir.resolve("clamped");
+        Cli.Outcome o = Cli.run(concat(common, new String[] {"--max-ratio", "0.05", "--out", clamped.toString()}));
+        assertEquals(0, o.code(), o.out() + o.err());
+        List<String> ratios = Files.readAllLines(clamped.resolve("ratios.csv"));
+        double max = ratios.stream().skip(1).mapToDouble(l -> Double.parseDouble(l.split(",")[6])).max().orElseThrow();
+        assertEquals(0.05, max, 1e-9, "every logged ratio is at most the clamp, and the clamp bites");
+        Path free = dir.resolve("free");
+        Cli.Outcome f = Cli.run(concat(common, new String[] {"--out", free.toString()}));
+        assertEquals(0, f.code(), f.out() + f.err());
+        double freeMax = Files.readAllLines(free.resolve("ratios.csv")).stream().skip(1)
+                .mapToDouble(l -> Double.parseDouble(l.split(",")[6])).max().orElseThrow();
+        assertTrue(freeMax > 0.05, "without the clamp the ratio goes above it: " + freeMax);
+        // SGD is linear in g: a tight global norm bound changes the epoch; the loss stays finite.
+        Path clipped = dir.resolve("clipped");
+        Cli.Outcome c = Cli.run("train", "--optimizer", "sgd", "--lr", "0.05", "--epochs", "1", "--batch-size", "100",
+                "--data", data.toString(), "--max-grad-norm", "0.1", "--out", clipped.toString());
+        assertEquals(0, c.code(), c.out() + c.err());
+        Path unclipped = dir.resolve("unclipped");
+        Cli.Outcome u = Cli.run("train", "--optimizer", "sgd", "--lr", "0.05", "--epochs", "1", "--batch-size", "100",
+                "--data", data.toString(), "--out", unclipped.toString());
+        assertEquals(0, u.code(), u.out() + u.err());
+        assertNotEquals(losses(Files.readAllLines(unclipped.resolve("metrics.csv")), 1),
+                losses(Files.readAllLines(clipped.resolve("metrics.csv")), 1));
+        assertTrue(Files.readString(clipped.resolve("report.md")).contains("max-grad-norm 0.1"));
     }
 
     /** Train and test loss of epoch {@code epoch} (1-based) of a metrics.csv. */

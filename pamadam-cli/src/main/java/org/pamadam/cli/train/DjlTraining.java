@@ -37,16 +37,14 @@ public final class DjlTraining implements TrainingEngine {
     }
 
     /**
-     * pamadam-djl's optimizer steps one parameter at a time, so it has no global norm to clip by,
-     * no window to accumulate over, and does not apply the rule's ratio clamp yet.
+     * pamadam-djl's optimizer steps one parameter at a time as DJL's Trainer calls it, so it has no
+     * window to accumulate micro-batches over. (The ratio clamp is the rule's; the global norm is read
+     * from the bound block at each step's first update.)
      */
     @Override
     public void check(RunSpec spec) {
-        Recipe r = spec.recipe();
-        String missing = r.maxGradNorm() != null ? "--max-grad-norm" : r.accumulate() > 1 ? "--accumulate"
-                : r.maxRatio() != null ? "--max-ratio" : null;
-        if (missing != null) {
-            throw new IllegalArgumentException(missing + " is not offered by the djl engine yet (the DJL adapter "
+        if (spec.recipe().accumulate() > 1) {
+            throw new IllegalArgumentException("--accumulate is not offered by the djl engine yet (the DJL adapter "
                     + "updates one parameter at a time); use --engine dl4j");
         }
     }
@@ -66,6 +64,9 @@ public final class DjlTraining implements TrainingEngine {
         if (recipe.noTrustRatio() != null) {
             builder.optPlainStep(recipe.noTrustRatio());
         }
+        if (recipe.maxGradNorm() != null) {
+            builder.optMaxGradNorm(recipe.maxGradNorm().floatValue());
+        }
         int batches = (data.train().count() + spec.batchSize() - 1) / spec.batchSize();
         org.pamadam.schedule.Schedule schedule = recipe.schedule(recipe.optimizerSteps(spec.epochs(), batches));
         RuleOptimizer[] built = new RuleOptimizer[1];
@@ -81,6 +82,7 @@ public final class DjlTraining implements TrainingEngine {
         Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
                 .optOptimizer(optimizer).optDevices(new Device[] {Device.cpu()}));
         trainer.initialize(Models.inputShape(spec.model(), spec.batchSize()));
+        optimizer.bind(model.getBlock()); // the global norm, where --max-grad-norm asks for it
         return new DjlSession(spec, data, model, trainer, optimizer);
     }
 
