@@ -14,13 +14,15 @@ TENSORS = {"transformer-10m": 21, "many-small": 302}
 BYTES = {"pamadam": 40, "lamb": 40, "dl4j-pamadam": 40, "djl-pamadam": 40}
 TRIAD_BYTES = 12 * (1 << 25)
 
-runs = json.load(open(sys.argv[1]))
-triad, steps = {}, {}
+runs = [r for path in sys.argv[1:] for r in json.load(open(path))]  # one or more JMH JSON files of one sitting
+triad, steps, clips = {}, {}, {}
 for r in runs:
     p = r.get("params", {})
     score = statistics.median(x for fork in r["primaryMetric"]["rawData"] for x in fork)
     if r["benchmark"].endswith("TriadBenchmark.triad"):
         triad[int(p["threads"])] = TRIAD_BYTES / (score / 1e3) / 1e9
+    elif r["benchmark"].endswith("ClipBenchmark.step"):
+        clips[(p["paramSet"], int(p["threads"]), p["clip"])] = score
     else:
         steps[(p["optimizer"], p["paramSet"], int(p["threads"]))] = score
 
@@ -46,3 +48,13 @@ for ps in ELEMS:
             if s == ps and opt in ("pamadam", "adam", "lamb"):
                 print(f"- {opt}, {t} thread(s): {ms * 1e3 / TENSORS[ps]:.2f} us per tensor (whole step / tensors)")
         print()
+
+if clips:
+    print("### Global-norm clipping (core PAMAdam step, ClipBenchmark)\n")
+    print("| params | threads | clip off ms/step | clip on ms/step | on / off |")
+    print("|---|---|---|---|---|")
+    for (ps, t) in sorted({(k[0], k[1]) for k in clips}):
+        off, on = clips.get((ps, t, "off")), clips.get((ps, t, "on"))
+        if off and on:
+            print(f"| {ps} | {t} | {off:.3f} | {on:.3f} | {on / off:.2f}x |")
+    print()

@@ -95,9 +95,9 @@ def ratios(path, out_png, optimizers):
     fig.savefig(out_png, dpi=110)
 
 
-def table(paths):
+def table(paths, epoch=None):
     data = [r for p in paths for r in rows(p)]
-    last = max(int(r["epoch"]) for r in data)
+    last = epoch if epoch is not None else max(int(r["epoch"]) for r in data)
     groups = defaultdict(list)
     for r in data:
         if int(r["epoch"]) == last:
@@ -132,6 +132,8 @@ def main():
         side(*args)
     elif mode == "ratios" and len(args) >= 2:
         ratios(args[0], args[1], args[2:])
+    elif mode == "table" and len(args) >= 3 and args[0] == "--epoch":
+        table(args[2:], int(args[1]))
     elif mode == "table":
         table(args)
     else:
