@@ -22,8 +22,8 @@ Optimizers: pamadam (the seed's algorithm with the zero guard, below), and torch
 (weight_decay 0.01, as this project's adamw preset) and SGD (momentum 0.9).
 
 Example (what docs/results.md ran):
-  python3 tools/torch_study.py --model mlp --optimizers pamadam,adam,adamw --lr 1e-3 \
-      --seeds 3 --epochs 5 --out docs/results/torch-mlp-metrics.csv
+  python3 tools/torch_study.py --threads 1 --model mlp --optimizers pamadam,adam,adamw --lr 1e-3 \
+      --seeds 3 --epochs 5 --out docs/results/side-mlp-torch-metrics.csv
 """
 import argparse
 import gzip
