@@ -16,11 +16,8 @@ import org.pamadam.optim.NonFiniteGradientException;
  * can update it: copy p and g out with one memcpy each, run the kernel's two passes on heap moments,
  * copy p back. No maths lives here; it is the core kernel's.
  *
- * <p>Measured with {@code UpdateBenchmark} (test sources) on this project's shared 2-core build
- * machine, one intra-op thread, after JIT warm-up, per update of one tensor: 4,096 elements 5 us
- * (NDArray ops 76 us, DJL's built-in native Adam 19 us); 200,704 elements 0.18 ms (3.6 ms, 0.35 ms);
- * 1,048,576 elements 1.2 ms (23 ms, 2.2 ms). The machine was loaded by other jobs: ratios, not
- * absolute times, are the point.
+ * <p>Its cost against the core's own step is measured by {@code StepBenchmark} ({@code djl-pamadam}
+ * against {@code pamadam}); see docs/benchmarks.md.
  */
 final class HostStep {
     private static final String PYTORCH = "PyTorch";

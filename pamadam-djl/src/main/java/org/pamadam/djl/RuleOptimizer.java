@@ -50,10 +50,10 @@ import org.pamadam.rule.Rule;
  *   <li>NDArray operations ({@code NdStep}): the rule as engine ops on the parameter's device, CPU or
  *       GPU; nothing is read back to the host, the trust ratio stays on the device and its zero guard
  *       is a {@code where}.
- *   <li>The core's fused kernel on the tensor's memory ({@code HostStep}), for float32 CPU tensors of
- *       DJL's PyTorch engine (on by default, {@link BaseBuilder#optHostKernel}): no device to
- *       synchronise with, and about 15 to 20 times faster than the NDArray operations there (and 2 to 4
- *       times faster than DJL's built-in native Adam).
+ *   <li>The core's fused kernel ({@code HostStep}), for float32 CPU tensors of DJL's PyTorch engine
+ *       (on by default, {@link BaseBuilder#optHostKernel}): p and g are copied out of the tensor's
+ *       memory in bulk, the kernel runs on heap moments, p is copied back (docs/benchmarks.md has
+ *       its cost against the core's own step).
  * </ul>
  *
  * <p>Gradients are first multiplied by {@code rescaleGrad} and then, when {@code clipGrad > 0},
@@ -646,8 +646,8 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
 
         /**
          * true (default): where a parameter is a float32 CPU tensor of DJL's PyTorch engine, update it
-         * with the core's fused kernel directly on the tensor's memory (moments on the Java heap),
-         * about 15 to 20 times faster than NDArray operations there. false: NDArray operations everywhere.
+         * with the core's fused kernel (p and g copied from the tensor's memory, moments on the Java heap).
+         * false: NDArray operations everywhere.
          * Other engines, devices and types always use NDArray operations. Decided at a parameter's
          * first update.
          */
