@@ -27,11 +27,13 @@ final class TrainCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--checkpoint", paramLabel = "DIR",
-            description = "Save model, optimizer state and progress here after every epoch (atomically).")
+            description = "Save a checkpoint generation here after every epoch (one file, written atomically; "
+                    + "the previous generation is kept until the new one is complete).")
     java.nio.file.Path checkpoint;
 
     @Option(names = "--resume", paramLabel = "DIR",
-            description = "Continue from a checkpoint folder (same settings; --epochs is the total).")
+            description = "Continue from the newest valid generation in a checkpoint folder (same settings and "
+                    + "data; --epochs is the total).")
     java.nio.file.Path resume;
 
     @Spec
@@ -45,6 +47,11 @@ final class TrainCommand implements Callable<Integer> {
         if (resume != null) {
             saved = TrainingCheckpoint.load(resume);
             TrainingCheckpoint.checkMatches(saved, options.engine, run);
+            for (String why : saved.skipped()) {
+                spec.commandLine().getOut().println("resume: skipped " + why);
+            }
+            spec.commandLine().getOut().println("resume: from " + saved.file() + " (after epoch " + saved.epochsDone()
+                    + ")");
         }
         return options.run("train", List.of(run), 1, spec.commandLine().getOut(),
                 checkpoint != null ? checkpoint : resume, saved);
