@@ -41,8 +41,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        double rate = lr != null ? lr : RunSpec.defaultLr(optimizer);
-        RunSpec run = new RunSpec(optimizer, rate, seed, options.model, options.epochs, options.batchSize);
+        String name = optimizer.trim().toLowerCase(java.util.Locale.ROOT); // SGD is sgd, with sgd's default lr
+        double rate = lr != null ? lr : RunSpec.defaultLr(name);
+        RunSpec run = new RunSpec(name, rate, seed, options.model, options.epochs, options.batchSize);
         TrainingCheckpoint.Saved saved = null;
         if (resume != null) {
             saved = TrainingCheckpoint.load(resume);
