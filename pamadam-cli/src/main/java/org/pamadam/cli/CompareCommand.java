@@ -2,6 +2,7 @@ package org.pamadam.cli;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.pamadam.cli.train.RunSpec;
 import picocli.CommandLine.Command;
@@ -39,9 +40,15 @@ final class CompareCommand implements Callable<Integer> {
         if (seeds < 1) {
             throw new IllegalArgumentException("--seeds must be >= 1, got " + seeds);
         }
+        // Names are case-insensitive: SGD is sgd (and gets sgd's default lr and its own --lr entries).
+        List<String> names = optimizers.stream().map(o -> o.trim().toLowerCase(Locale.ROOT)).toList();
+        for (String opt : names) {
+            org.pamadam.rule.Rule.named(opt); // an unknown name is refused here, naming the known ones
+        }
+        checkLrEntries(names);
         List<RunSpec> runs = new ArrayList<>();
         org.pamadam.cli.train.Recipe recipe = options.recipe();
-        for (String opt : optimizers) {
+        for (String opt : names) {
             List<Double> rates = ratesFor(opt);
             for (double lr : rates) {
                 for (int s = 1; s <= seeds; s++) {
@@ -50,6 +57,20 @@ final class CompareCommand implements Callable<Integer> {
             }
         }
         return options.run("compare", runs, seeds, spec.commandLine().getOut());
+    }
+
+    /** Refuses an OPT=LR entry whose OPT is not one of the optimizers compared (a typo would be ignored). */
+    private void checkLrEntries(List<String> names) {
+        for (String entry : lrs == null ? List.<String>of() : lrs) {
+            int eq = entry.indexOf('=');
+            if (eq >= 0) {
+                String opt = entry.substring(0, eq).trim().toLowerCase(Locale.ROOT);
+                if (!names.contains(opt)) {
+                    throw new IllegalArgumentException("--lr: '" + entry.trim() + "' is for optimizer '" + opt
+                            + "', which is not compared; --optimizers is " + String.join(",", names));
+                }
+            }
+        }
     }
 
     /** The learning rates for one optimizer: its own OPT=LR entries, else the plain ones, else the default. */
@@ -61,7 +82,7 @@ final class CompareCommand implements Callable<Integer> {
             try {
                 if (eq < 0) {
                     plain.add(Double.parseDouble(entry.trim()));
-                } else if (entry.substring(0, eq).trim().equals(optimizer)) {
+                } else if (entry.substring(0, eq).trim().toLowerCase(Locale.ROOT).equals(optimizer)) {
                     own.add(Double.parseDouble(entry.substring(eq + 1).trim()));
                 }
             } catch (NumberFormatException e) {

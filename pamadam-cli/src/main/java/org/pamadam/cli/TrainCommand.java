@@ -27,11 +27,13 @@ final class TrainCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--checkpoint", paramLabel = "DIR",
-            description = "Save model, optimizer state and progress here after every epoch (atomically).")
+            description = "Save a checkpoint generation here after every epoch (one file, written atomically; "
+                    + "the previous generation is kept until the new one is complete).")
     java.nio.file.Path checkpoint;
 
     @Option(names = "--resume", paramLabel = "DIR",
-            description = "Continue from a checkpoint folder (same settings; --epochs is the total).")
+            description = "Continue from the newest valid generation in a checkpoint folder (same settings and "
+                    + "data; --epochs is the total).")
     java.nio.file.Path resume;
 
     @Spec
@@ -39,8 +41,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        double rate = lr != null ? lr : RunSpec.defaultLr(optimizer);
-        RunSpec run = new RunSpec(optimizer, rate, seed, options.model, options.epochs, options.batchSize,
+        String name = optimizer.trim().toLowerCase(java.util.Locale.ROOT); // SGD is sgd, with sgd's default lr
+        double rate = lr != null ? lr : RunSpec.defaultLr(name);
+        RunSpec run = new RunSpec(name, rate, seed, options.model, options.epochs, options.batchSize,
                 options.recipe());
         TrainingCheckpoint.Saved saved = null;
         if (resume != null) {
@@ -51,6 +54,11 @@ final class TrainCommand implements Callable<Integer> {
                         saved.spec().recipe());
             }
             TrainingCheckpoint.checkMatches(saved, options.engine, run);
+            for (String why : saved.skipped()) {
+                spec.commandLine().getOut().println("resume: skipped " + why);
+            }
+            spec.commandLine().getOut().println("resume: from " + saved.file() + " (after epoch " + saved.epochsDone()
+                    + ")");
         }
         return options.run("train", List.of(run), 1, spec.commandLine().getOut(),
                 checkpoint != null ? checkpoint : resume, saved);

@@ -94,6 +94,7 @@ final class TrainingOptions {
             eng.check(s);
         }
         FashionMnist.Data d = FashionMnist.load(data);
+        checkImageSize(d);
         out.println("data: " + d.source());
         Path dir = this.out != null ? this.out : Study.defaultOut(verb);
         Files.createDirectories(dir);
@@ -129,6 +130,18 @@ final class TrainingOptions {
         try (PrintWriter ratios = new PrintWriter(Files.newBufferedWriter(dir.resolve("ratios.csv")))) {
             ratios.println("optimizer,lr,seed,epoch,step,tensor,ratio");
             return Study.run(eng, d, specs, out, ratios, checkpoint, resume);
+        }
+    }
+
+    /** The models take 28x28 images: refuse others here, with the sizes, not deep inside an engine. */
+    private static void checkImageSize(FashionMnist.Data d) {
+        String[] names = {"training", "test"};
+        org.pamadam.data.ImageSet[] sets = {d.train(), d.test()};
+        for (int i = 0; i < 2; i++) {
+            if (sets[i].rows() != 28 || sets[i].cols() != 28) {
+                throw new IllegalArgumentException(d.source() + ": the " + names[i] + " images are " + sets[i].rows()
+                        + "x" + sets[i].cols() + "; the models take 28x28 images (Fashion-MNIST or MNIST)");
+            }
         }
     }
 

@@ -118,6 +118,7 @@ class CompareCommandTest {
             resumed.toString()}, common));
         assertEquals(0, second.code(), second.err());
         assertTrue(second.out().contains("resumed after epoch 1"), second.out());
+        assertTrue(second.out().contains("resume: from " + ckpt.resolve("gen-000001.ckpt")), second.out());
         assertEquals(lossesAndAccuracy(straight.resolve("metrics.csv")), lossesAndAccuracy(resumed.resolve("metrics.csv")));
     }
 
@@ -132,12 +133,14 @@ class CompareCommandTest {
         assertEquals(2, other.code());
         assertTrue(other.err().contains("optimizer pamadam vs adam"), other.err());
 
-        byte[] state = Files.readAllBytes(ckpt.resolve("optimizer.state"));
+        Path gen = ckpt.resolve("gen-000001.ckpt");
+        byte[] state = Files.readAllBytes(gen);
         state[state.length / 2] ^= 1;
-        Files.write(ckpt.resolve("optimizer.state"), state);
+        Files.write(gen, state);
         Cli.Outcome corrupt = Cli.run(concat(new String[] {"train", "--epochs", "2", "--resume", ckpt.toString()}, common));
         assertEquals(2, corrupt.code());
-        assertTrue(corrupt.err().contains("optimizer.state: checksum mismatch"), corrupt.err());
+        assertTrue(corrupt.err().contains("no valid generation"), corrupt.err());
+        assertTrue(corrupt.err().contains("checksum mismatch"), corrupt.err());
 
         Cli.Outcome missing = Cli.run(concat(new String[] {"train", "--epochs", "2", "--resume", dir.resolve("none").toString()},
                 common));

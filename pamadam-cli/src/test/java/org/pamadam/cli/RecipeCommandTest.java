@@ -94,7 +94,13 @@ class RecipeCommandTest {
         Cli.Outcome b = Cli.run(concat(new String[] {"train", "--epochs", "1", "--checkpoint", ckpt.toString(),
             "--out", dir.resolve("first").toString()}, recipe));
         assertEquals(0, b.code(), b.out() + b.err());
-        String progress = Files.readString(ckpt.resolve("progress.properties"));
+        // The generation file's progress section is Properties text: the recipe is in it.
+        Path generation;
+        try (var files = Files.list(ckpt)) {
+            generation = files.filter(f -> f.getFileName().toString().endsWith(".ckpt")).sorted()
+                    .reduce((x, y) -> y).orElseThrow();
+        }
+        String progress = new String(Files.readAllBytes(generation), java.nio.charset.StandardCharsets.ISO_8859_1);
         assertTrue(progress.contains("recipe.schedule=step") && progress.contains("recipe.maxGradNorm=0.5"),
                 progress);
         // Resumed without the recipe flags: the checkpoint's recipe carries on.

@@ -22,8 +22,19 @@ public final class FashionMnist {
     private FashionMnist() {
     }
 
-    /** Training and test sets, and a sentence saying where they came from. */
-    public record Data(ImageSet train, ImageSet test, String source) {
+    /**
+     * Training and test sets, a sentence saying where they came from, and the four files they were
+     * read from (training images and labels, test images and labels; empty for data made in memory).
+     */
+    public record Data(ImageSet train, ImageSet test, String source, java.util.List<DataFile> files) {
+        public Data {
+            files = java.util.List.copyOf(files);
+        }
+
+        /** Data made in memory, read from no file. */
+        public Data(ImageSet train, ImageSet test, String source) {
+            this(train, test, source, java.util.List.of());
+        }
     }
 
     /** Loads from {@code dir} when non-null, else from the first location that exists (see class doc). */
@@ -48,20 +59,24 @@ public final class FashionMnist {
 
     /** The bundled class-balanced subset. */
     public static Data bundled() throws IOException {
-        ImageSet train = ImageSet.of(resource(FILES[0]), resource(FILES[1]), "bundled training subset");
-        ImageSet test = ImageSet.of(resource(FILES[2]), resource(FILES[3]), "bundled test subset");
-        return new Data(train, test, "bundled Fashion-MNIST subset (" + train.count() + " train / "
-                + test.count() + " test images; install dataset-fashion-mnist or pass --data for the full set)");
-    }
-
-    private static Idx.Array resource(String name) throws IOException {
-        String path = BUNDLED + name + ".gz";
-        try (InputStream in = FashionMnist.class.getResourceAsStream(path)) {
-            if (in == null) {
-                throw new DataException("bundled data " + path + " is missing from the jar");
+        java.util.List<DataFile> files = new java.util.ArrayList<>();
+        Idx.Array[] arrays = new Idx.Array[4];
+        for (int i = 0; i < 4; i++) {
+            String path = BUNDLED + FILES[i] + ".gz";
+            byte[] bytes;
+            try (InputStream in = FashionMnist.class.getResourceAsStream(path)) {
+                if (in == null) {
+                    throw new DataException("bundled data " + path + " is missing from the jar");
+                }
+                bytes = in.readAllBytes();
             }
-            return Idx.read(in, "bundled " + name);
+            files.add(DataFile.of("bundled:" + FILES[i] + ".gz", bytes));
+            arrays[i] = Idx.read(new java.io.ByteArrayInputStream(bytes), "bundled " + FILES[i]);
         }
+        ImageSet train = ImageSet.of(arrays[0], arrays[1], "bundled training subset");
+        ImageSet test = ImageSet.of(arrays[2], arrays[3], "bundled test subset");
+        return new Data(train, test, "bundled Fashion-MNIST subset (" + train.count() + " train / "
+                + test.count() + " test images; install dataset-fashion-mnist or pass --data for the full set)", files);
     }
 
     /** Loads the four files from a directory, each plain or with a ".gz" suffix. */
@@ -70,6 +85,7 @@ public final class FashionMnist {
             throw new DataException(dir + ": not a directory (expected the four Fashion-MNIST IDX files)");
         }
         Idx.Array[] arrays = new Idx.Array[4];
+        java.util.List<DataFile> files = new java.util.ArrayList<>();
         for (int i = 0; i < 4; i++) {
             Path plain = dir.resolve(FILES[i]);
             Path gz = dir.resolve(FILES[i] + ".gz");
@@ -77,10 +93,13 @@ public final class FashionMnist {
             if (!Files.exists(file)) {
                 throw new DataException(dir + ": missing " + FILES[i] + " (or " + FILES[i] + ".gz)");
             }
-            arrays[i] = Idx.read(file);
+            byte[] bytes = Files.readAllBytes(file);
+            files.add(DataFile.of(file.getFileName().toString(), bytes));
+            arrays[i] = Idx.read(new java.io.ByteArrayInputStream(bytes), file.toString());
         }
         ImageSet train = ImageSet.of(arrays[0], arrays[1], dir + "/" + FILES[0]);
         ImageSet test = ImageSet.of(arrays[2], arrays[3], dir + "/" + FILES[2]);
-        return new Data(train, test, description + ": " + train.count() + " train / " + test.count() + " test images");
+        return new Data(train, test, description + ": " + train.count() + " train / " + test.count() + " test images",
+                files);
     }
 }

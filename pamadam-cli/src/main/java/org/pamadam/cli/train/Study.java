@@ -42,6 +42,7 @@ public final class Study {
             index++;
             int first = 1;
             if (resume != null) {
+                TrainingCheckpoint.checkData(resume, data.files());
                 rows.addAll(resume.rows());
                 first = resume.epochsDone() + 1;
             }
@@ -80,7 +81,7 @@ public final class Study {
                         }
                         rows.add(m);
                         if (checkpoint != null) {
-                            TrainingCheckpoint.save(checkpoint, engine.name(), spec, rows, session.save());
+                            TrainingCheckpoint.save(checkpoint, engine.name(), spec, data.files(), rows, session.save());
                         }
                         log.printf(Locale.ROOT, "%s seed %d epoch %d: train loss %.4f, test loss %.4f, test acc %.4f, "
                                         + "%.1f s, optimizer %.2f ms/step%n", spec.label(), spec.seed(), epoch,

@@ -2,47 +2,67 @@ package org.pamadam.cli.train;
 
 import java.io.IOException;
 import java.io.StringReader;
+import java.io.StringWriter;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
-import java.util.zip.CRC32C;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.pamadam.cli.report.MetricsCsv;
+import org.pamadam.data.DataFile;
 import org.pamadam.state.Checkpoint;
 import org.pamadam.state.CheckpointException;
 
 /**
- * A training checkpoint folder: {@code model.params}, {@code optimizer.state}, {@code metrics.csv}
- * (the epochs so far) and, written last, {@code progress.properties} with the run's spec, the next
- * epoch and a CRC32C of each file. Every file is written atomically; the CRCs tie them together, so a
- * crash between two writes or a damaged file is refused on resume instead of mixing two epochs.
- * The data order of an epoch depends only on the seed and the epoch number, so nothing else is needed.
+ * A training checkpoint folder holds generations, one file each: {@code gen-000003.ckpt} is the run
+ * after epoch 3, with its spec, the data it trained on, the metrics so far, the model and the
+ * optimizer state as CRC-checked sections ({@link GenerationFile}). A save writes the new generation
+ * to a temporary file, syncs it, renames it into place and syncs the folder; only then is the
+ * generation before the previous one deleted. So a crash at any moment leaves the previous complete
+ * generation, and a resume takes the newest generation that reads back whole and valid, saying which
+ * and why any newer one was skipped. The data order of an epoch depends only on the seed and the
+ * epoch number, so nothing else is needed to continue exactly.
  */
 public final class TrainingCheckpoint {
-    private static final String[] FILES = {"model.params", "optimizer.state", "metrics.csv"};
+    static final String FORMAT = "pamadam-training-checkpoint/2";
+    private static final Pattern NAME = Pattern.compile("gen-(\\d{6})\\.ckpt");
+    private static final List<String> SECTIONS = List.of("progress", "data", "metrics", "model", "optimizer");
+    /** Complete generations kept: the newest and the one before it, the fallback if the newest is damaged. */
+    private static final int KEEP = 2;
 
     private TrainingCheckpoint() {
     }
 
-    /** What a resumed run continues from. */
+    /**
+     * What a resumed run continues from: {@code file} is the generation used, {@code skipped} says
+     * why each newer generation was not.
+     */
     public record Saved(RunSpec spec, String engine, int epochsDone, List<EpochMetrics> rows,
-                        TrainingEngine.Snapshot snapshot) {
+                        TrainingEngine.Snapshot snapshot, List<DataFile> data, Path file, List<String> skipped) {
     }
 
-    public static void save(Path dir, String engine, RunSpec spec, List<EpochMetrics> rows,
+    /** The file name of the generation after {@code epochsDone} epochs. */
+    public static String fileName(int epochsDone) {
+        return String.format(Locale.ROOT, "gen-%06d.ckpt", epochsDone);
+    }
+
+    /** Writes the generation for the rows so far, atomically, then drops generations no longer needed. */
+    public static void save(Path dir, String engine, RunSpec spec, List<DataFile> data, List<EpochMetrics> rows,
                             TrainingEngine.Snapshot snapshot) throws IOException {
         Files.createDirectories(dir);
-        byte[][] contents = {snapshot.model(), snapshot.optimizer(), csv(rows).getBytes(StandardCharsets.UTF_8)};
+        int done = rows.isEmpty() ? 0 : rows.get(rows.size() - 1).epoch();
         Properties p = new Properties();
-        for (int i = 0; i < FILES.length; i++) {
-            Checkpoint.writeAtomically(dir.resolve(FILES[i]), contents[i]);
-            p.setProperty("crc." + FILES[i], Long.toString(crc(contents[i])));
-        }
-        p.setProperty("format", "pamadam-training-checkpoint/1");
+        p.setProperty("format", FORMAT);
         p.setProperty("engine", engine);
         p.setProperty("optimizer", spec.optimizer());
         p.setProperty("lr", Double.toString(spec.lr()));
@@ -50,50 +70,130 @@ public final class TrainingCheckpoint {
         p.setProperty("model", spec.model());
         p.setProperty("batchSize", Integer.toString(spec.batchSize()));
         spec.recipe().store(p);
-        p.setProperty("epochsDone", Integer.toString(rows.isEmpty() ? 0 : rows.get(rows.size() - 1).epoch()));
-        java.io.StringWriter text = new java.io.StringWriter();
-        p.store(text, "pamadam train checkpoint");
-        Checkpoint.writeAtomically(dir.resolve("progress.properties"), text.toString().getBytes(StandardCharsets.UTF_8));
+        p.setProperty("epochsDone", Integer.toString(done));
+        Properties d = new Properties();
+        d.setProperty("files", Integer.toString(data.size()));
+        for (int i = 0; i < data.size(); i++) {
+            d.setProperty(i + ".name", data.get(i).name());
+            d.setProperty(i + ".size", Long.toString(data.get(i).size()));
+            d.setProperty(i + ".crc32c", Long.toString(data.get(i).crc32c()));
+        }
+        Map<String, byte[]> sections = new LinkedHashMap<>();
+        sections.put("progress", text(p));
+        sections.put("data", text(d));
+        sections.put("metrics", csv(rows).getBytes(StandardCharsets.UTF_8));
+        sections.put("model", snapshot.model());
+        sections.put("optimizer", snapshot.optimizer());
+        Checkpoint.writeAtomically(dir.resolve(fileName(done)), GenerationFile.encode(sections));
+        syncDirectory(dir);
+        List<Integer> generations = generations(dir);
+        for (int i = KEEP; i < generations.size(); i++) {
+            Files.deleteIfExists(dir.resolve(fileName(generations.get(i))));
+        }
     }
 
+    /**
+     * The newest generation in {@code dir} that reads back whole and valid.
+     *
+     * @throws CheckpointException when none does, naming each generation's reason
+     */
     public static Saved load(Path dir) throws IOException {
-        Properties p = new Properties();
-        try {
-            p.load(new StringReader(Files.readString(dir.resolve("progress.properties"))));
-        } catch (NoSuchFileException e) {
-            throw new CheckpointException(dir + ": not a training checkpoint (no progress.properties)");
+        if (!Files.isDirectory(dir)) {
+            throw new CheckpointException(dir + ": not a training checkpoint (no such folder)");
         }
-        if (!"pamadam-training-checkpoint/1".equals(p.getProperty("format"))) {
-            throw new CheckpointException(dir + "/progress.properties: unknown format " + p.getProperty("format"));
+        List<Integer> generations = generations(dir);
+        if (generations.isEmpty()) {
+            String why = Files.exists(dir.resolve("progress.properties"))
+                    ? " (progress.properties: a folder checkpoint of an older pamadam, which this version does not read)"
+                    : "";
+            throw new CheckpointException(dir + ": not a training checkpoint (no gen-NNNNNN.ckpt generation)" + why);
         }
-        byte[][] contents = new byte[FILES.length][];
-        for (int i = 0; i < FILES.length; i++) {
+        List<String> skipped = new ArrayList<>();
+        for (int g : generations) {
+            Path file = dir.resolve(fileName(g));
             try {
-                contents[i] = Files.readAllBytes(dir.resolve(FILES[i]));
+                Saved s = read(file, g);
+                return new Saved(s.spec(), s.engine(), s.epochsDone(), s.rows(), s.snapshot(), s.data(), file,
+                        List.copyOf(skipped));
+            } catch (CheckpointException e) {
+                skipped.add(e.getMessage());
             } catch (NoSuchFileException e) {
-                throw new CheckpointException(dir + ": missing " + FILES[i]);
-            }
-            if (!Long.toString(crc(contents[i])).equals(p.getProperty("crc." + FILES[i]))) {
-                throw new CheckpointException(dir + "/" + FILES[i] + ": checksum mismatch (corrupted, or from another save)");
+                skipped.add(file + ": vanished while reading");
             }
         }
+        throw new CheckpointException(dir + ": no valid generation: " + String.join("; ", skipped));
+    }
+
+    private static Saved read(Path file, int generation) throws IOException {
+        Map<String, byte[]> s = GenerationFile.decode(Files.readAllBytes(file), file.toString(), SECTIONS);
         try {
+            Properties p = properties(s.get("progress"));
+            if (!FORMAT.equals(p.getProperty("format"))) {
+                throw new CheckpointException(file + ": unknown format " + p.getProperty("format"));
+            }
             RunSpec partial = new RunSpec(p.getProperty("optimizer"), Double.parseDouble(p.getProperty("lr")),
                     Long.parseLong(p.getProperty("seed")), p.getProperty("model"), 0,
                     Integer.parseInt(p.getProperty("batchSize")), Recipe.load(p));
             int done = Integer.parseInt(p.getProperty("epochsDone"));
-            List<EpochMetrics> rows = parse(new String(contents[2], StandardCharsets.UTF_8), partial);
-            return new Saved(partial, p.getProperty("engine"), done, rows,
-                    new TrainingEngine.Snapshot(contents[0], contents[1]));
+            if (done != generation) {
+                throw new CheckpointException(file + ": holds epoch " + done + ", its name says " + generation);
+            }
+            String engine = p.getProperty("engine");
+            if (engine == null || partial.optimizer() == null || partial.model() == null) {
+                throw new CheckpointException(file + ": progress lacks engine, optimizer or model");
+            }
+            Properties d = properties(s.get("data"));
+            List<DataFile> data = new ArrayList<>();
+            int files = Integer.parseInt(d.getProperty("files"));
+            for (int i = 0; i < files; i++) {
+                data.add(new DataFile(java.util.Objects.requireNonNull(d.getProperty(i + ".name"), "data file name"),
+                        Long.parseLong(d.getProperty(i + ".size")), Long.parseLong(d.getProperty(i + ".crc32c"))));
+            }
+            List<EpochMetrics> rows = parse(new String(s.get("metrics"), StandardCharsets.UTF_8), partial);
+            if (rows.size() != done) {
+                throw new CheckpointException(file + ": " + rows.size() + " metrics rows for " + done + " epochs");
+            }
+            return new Saved(partial, engine, done, rows, new TrainingEngine.Snapshot(s.get("model"), s.get("optimizer")),
+                    data, file, List.of());
         } catch (RuntimeException e) {
-            throw new CheckpointException(dir + "/progress.properties: malformed: " + e.getMessage());
+            throw new CheckpointException(file + ": malformed progress, data or metrics: " + e);
         }
     }
 
-    private static long crc(byte[] b) {
-        CRC32C c = new CRC32C();
-        c.update(b);
-        return c.getValue();
+    /** Generation numbers in {@code dir}, newest first (temporary files of an interrupted save are not). */
+    private static List<Integer> generations(Path dir) throws IOException {
+        List<Integer> out = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            files.forEach(f -> {
+                Matcher m = NAME.matcher(f.getFileName().toString());
+                if (m.matches()) {
+                    out.add(Integer.parseInt(m.group(1)));
+                }
+            });
+        }
+        out.sort(java.util.Comparator.reverseOrder());
+        return out;
+    }
+
+    /** Makes the rename durable: without it a power cut may bring back the folder as it was before. */
+    private static void syncDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // Some file systems refuse to open a directory; the file itself was synced before the rename.
+        }
+    }
+
+    private static byte[] text(Properties p) throws IOException {
+        StringWriter w = new StringWriter();
+        p.store(w, null);
+        return w.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static Properties properties(byte[] bytes) throws IOException {
+        Properties p = new Properties();
+        p.load(new StringReader(new String(bytes, StandardCharsets.UTF_8)));
+        return p;
     }
 
     private static String csv(List<EpochMetrics> rows) throws IOException {
@@ -136,5 +236,25 @@ public final class TrainingCheckpoint {
             throw new CheckpointException(String.format(Locale.ROOT,
                     "checkpoint does not match this run (%s); resume with the checkpoint's settings", diff));
         }
+    }
+
+    /** Refuses to resume on other data than the checkpoint trained on, naming the first differing file. */
+    public static void checkData(Saved saved, List<DataFile> data) throws CheckpointException {
+        if (saved.data().equals(data)) {
+            return;
+        }
+        for (int i = 0; i < Math.max(saved.data().size(), data.size()); i++) {
+            DataFile was = i < saved.data().size() ? saved.data().get(i) : null;
+            DataFile now = i < data.size() ? data.get(i) : null;
+            if (!java.util.Objects.equals(was, now)) {
+                throw new CheckpointException(saved.file() + ": trained on other data: " + describe(was)
+                        + ", this run reads " + describe(now) + "; resume with the data the checkpoint was trained on");
+            }
+        }
+    }
+
+    private static String describe(DataFile f) {
+        return f == null ? "no file" : String.format(Locale.ROOT, "%s (%d bytes, crc32c %08x)", f.name(), f.size(),
+                f.crc32c());
     }
 }
