@@ -31,7 +31,7 @@ class CompareCommandTest {
     @Test
     void compareWritesCsvPlotsAndReport() throws IOException {
         Path out = dir.resolve("cmp");
-        Cli.Outcome o = Cli.run("compare", "--optimizers", "pamadam,adam", "--lr", "1e-3,sgd=0.05", "--seeds", "2",
+        Cli.Outcome o = Cli.run("compare", "--optimizers", "pamadam,adam", "--lr", "1e-3", "--seeds", "2",
                 "--epochs", "2", "--batch-size", "50", "--data", data.toString(), "--out", out.toString(),
                 "--log-ratios");
         assertEquals(0, o.code(), o.out() + o.err());
