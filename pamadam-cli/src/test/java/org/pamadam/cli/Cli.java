@@ -25,6 +25,37 @@ final class Cli {
         return new Outcome(code, out.toString(), err.toString());
     }
 
+    /** Small data sets written so far, by size, in one folder per JVM (deleted when it exits). */
+    private static final java.util.Map<String, Path> SMALL = new java.util.concurrent.ConcurrentHashMap<>();
+    private static Path smallRoot;
+
+    /**
+     * The first {@code train} and {@code test} images of the bundled subset as IDX files, written once
+     * per JVM and size: the test classes that train on a small slice share it read-only.
+     */
+    static synchronized Path smallData(int train, int test) {
+        return SMALL.computeIfAbsent(train + "x" + test, key -> {
+            try {
+                if (smallRoot == null) {
+                    smallRoot = Files.createTempDirectory("pamadam-cli-test-data");
+                    Path root = smallRoot;
+                    Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(root)));
+                }
+                return smallFashionMnist(smallRoot.resolve(key), train, test);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+    }
+
+    private static void deleteTree(Path root) {
+        try (java.util.stream.Stream<Path> files = Files.walk(root)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            // a temp folder left behind is harmless
+        }
+    }
+
     /** A folder with the first {@code train} and {@code test} images of the bundled subset as IDX files. */
     static Path smallFashionMnist(Path dir, int train, int test) throws IOException {
         FashionMnist.Data full = FashionMnist.bundled();

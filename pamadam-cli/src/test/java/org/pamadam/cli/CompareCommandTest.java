@@ -10,23 +10,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** train and compare end to end on a small slice of the bundled Fashion-MNIST subset. */
 class CompareCommandTest {
-    @TempDir
-    static Path shared;
-    static Path data;
+    static final Path data = Cli.smallData(1500, 400);
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void smallData() throws IOException {
-        data = Cli.smallFashionMnist(shared.resolve("fmnist"), 1500, 400);
-    }
 
     @Test
     void compareWritesCsvPlotsAndReport() throws IOException {

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,17 +18,10 @@ import org.junit.jupiter.api.io.TempDir;
  * and the plots are still written. A diverged {@code train} exits 1.
  */
 class DivergenceTest {
-    @TempDir
-    static Path shared;
-    static Path data;
+    static final Path data = Cli.smallData(300, 100);
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void smallData() throws IOException {
-        data = Cli.smallFashionMnist(shared.resolve("fmnist"), 300, 100);
-    }
 
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(strings = {"djl", "dl4j"})

@@ -8,7 +8,6 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,17 +17,10 @@ import org.junit.jupiter.api.io.TempDir;
  * SGD's default lr), images other than 28x28 are refused before any training.
  */
 class InputChecksTest {
-    @TempDir
-    static Path shared;
-    static Path data;
+    static final Path data = Cli.smallData(100, 50);
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void smallData() throws IOException {
-        data = Cli.smallFashionMnist(shared.resolve("fmnist"), 100, 50);
-    }
 
     @Test
     void lrForAnOptimizerNotComparedIsRefused() {

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -16,17 +15,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** The recipe flags of train and compare: validation, the CNN on dl4j, and resume continuing a recipe. */
 class RecipeCommandTest {
-    @TempDir
-    static Path shared;
-    static Path data;
+    static final Path data = Cli.smallData(600, 200);
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void smallData() throws IOException {
-        data = Cli.smallFashionMnist(shared.resolve("fmnist"), 600, 200);
-    }
 
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource(delimiter = ';', value = {

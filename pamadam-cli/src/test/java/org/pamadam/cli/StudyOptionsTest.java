@@ -24,16 +24,13 @@ import org.pamadam.cli.train.Models;
 
 /** The study's options: torch's initialisation and per-step ratio telemetry. */
 class StudyOptionsTest {
-    @TempDir
-    static Path shared;
-    static Path data;
+    static final Path data = Cli.smallData(1500, 400);
 
     @TempDir
     Path dir;
 
     @BeforeAll
-    static void smallData() throws IOException {
-        data = Cli.smallFashionMnist(shared.resolve("fmnist"), 1500, 400);
+    static void offline() {
         System.setProperty("ai.djl.offline", "true");
     }
 
