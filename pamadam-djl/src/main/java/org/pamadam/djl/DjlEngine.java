@@ -85,9 +85,8 @@ public final class DjlEngine implements ReplayEngine {
                         }
                         step.add(new ai.djl.util.Pair<>(w.getKey(), manager.create(g, shape)));
                     }
-                    if (maxGradNorm.isPresent()) {
-                        optimizer.beginStep(step); // every gradient of the step, before its first update
-                    }
+                    // Every gradient of the step, before its first update: one core step over them all.
+                    optimizer.beginStep(step);
                     for (ai.djl.util.Pair<String, NDArray> g : step) {
                         optimizer.update(g.getKey(), weights.get(g.getKey()), g.getValue());
                     }

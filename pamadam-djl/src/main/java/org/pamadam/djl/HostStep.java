@@ -1,92 +1,159 @@
 package org.pamadam.djl;
 
-import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
-import java.nio.ByteBuffer;
-import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.pamadam.optim.Optimizer;
+import org.pamadam.optim.OptimizerState;
 import org.pamadam.optim.Param;
-import org.pamadam.optim.TensorStep;
+import org.pamadam.rule.Rule;
 
 /**
- * The CPU fast path: on DJL's PyTorch engine a contiguous float32 CPU tensor exposes its memory as a
- * direct buffer, so the core's fused kernel (the same code {@code org.pamadam.optim.Optimizer} runs)
- * can update it: copy p and g out with one memcpy each, run the core's {@link TensorStep} on heap
- * moments, copy p back. No maths lives here; it is the core's.
+ * The host path: one core {@link Optimizer} over {@link Param}s that view PyTorch CPU tensors'
+ * memory, so the core's step (global-norm clipping, chunks and threads, all-or-nothing refusal of a
+ * non-finite gradient, ratio, clamp, telemetry) runs in place, with m and v off-heap in the core.
+ * This class only keeps that optimizer covering the right tensors; it holds no maths.
  *
- * <p>Its cost against the core's own step is measured by {@code StepBenchmark} ({@code djl-pamadam}
- * against {@code pamadam}); see docs/benchmarks.md.
+ * <p>Two groups: the parameters that take the rule's trust ratio, and the plain-step ones.
  */
-final class HostStep {
-    private static final String PYTORCH = "PyTorch";
+final class HostStep implements AutoCloseable {
+    private final Rule adaptRule;
+    private final Rule plainRule;
+    private final double maxGradNorm;
+    private final int threads;
+    private final long firstCount;
+    private Optimizer core;
+    private final List<ParamState> members = new ArrayList<>();
 
-    private final TensorStep step = new TensorStep();
+    HostStep(Rule rule, double maxGradNorm, int threads, long firstCount) {
+        this.adaptRule = rule;
+        this.plainRule = rule.adapt() ? rule.toBuilder().adapt(false).build() : rule;
+        this.maxGradNorm = maxGradNorm;
+        this.threads = threads;
+        this.firstCount = firstCount;
+    }
 
-    String kernelName() {
-        return step.kernelName();
+    /** The core optimizer, null before the first {@link #cover}. */
+    Optimizer core() {
+        return core;
     }
 
     /**
-     * Whether {@code weight} can be updated through its memory: PyTorch engine (eager, so a CPU
-     * tensor's memory holds its current value), CPU, float32, and a direct buffer that really
-     * aliases the tensor. The last is probed: PyTorch hands out a contiguous copy for a
-     * non-contiguous tensor, so one element is flipped through one buffer and looked for through a
-     * second, then restored bit for bit. Temporaries land in the caller's scope.
+     * Makes the core step every one of {@code states} (and the ones it stepped before). A new tensor
+     * rebuilds the core once, carrying every known tensor's state over; {@code saved} (by parameter
+     * id) supplies the state of tensors restored from a checkpoint, and is checked, all or nothing,
+     * before anything changes.
      */
-    static boolean eligible(NDArray weight) {
-        long size = weight.size();
-        if (size == 0 || size > Integer.MAX_VALUE - 8
-                || !PYTORCH.equals(weight.getManager().getEngine().getEngineName())
-                || !Device.cpu().equals(weight.getDevice())
-                || weight.getDataType() != DataType.FLOAT32
-                || weight.isSparse()) {
-            return false;
+    void cover(List<ParamState> states, Map<String, OptimizerState.Tensor> saved) {
+        List<ParamState> all = new ArrayList<>(members);
+        boolean grown = false;
+        for (ParamState s : states) {
+            if (s.core != core || core == null) {
+                if (!all.contains(s)) {
+                    all.add(s);
+                }
+                grown = true;
+            }
         }
-        ByteBuffer first = weight.toByteBuffer(true);
-        ByteBuffer second = weight.toByteBuffer(true);
-        if (!first.isDirect() || !second.isDirect() || first.capacity() != size * Float.BYTES
-                || second.capacity() != size * Float.BYTES) {
-            return false;
+        if (!grown) {
+            return;
         }
-        int bits = first.getInt(0);
-        first.putInt(0, ~bits);
-        boolean alias = second.getInt(0) == ~bits;
-        first.putInt(0, bits);
-        return alias;
+        List<Param> adapting = new ArrayList<>();
+        List<Param> plain = new ArrayList<>();
+        for (ParamState s : all) {
+            (s.adapt ? adapting : plain).add(s.param);
+        }
+        Optimizer.Builder builder = Optimizer.builder().threads(threads).maxGradNorm(maxGradNorm);
+        if (!adapting.isEmpty()) {
+            builder.group(adaptRule, adapting);
+        }
+        if (!plain.isEmpty()) {
+            builder.group(plainRule, plain);
+        }
+        Optimizer built = builder.build();
+        try {
+            built.loadKeepingRules(carried(built, all, saved));
+        } catch (RuntimeException e) {
+            built.close();
+            throw e;
+        }
+        if (core != null) {
+            built.setLearningRate(core.rule(0).lr());
+            core.close();
+        }
+        core = built;
+        members.clear();
+        members.addAll(all);
+        for (ParamState s : all) {
+            s.core = built;
+        }
     }
 
     /**
-     * One step of {@code rule} (step count {@code t}) on {@code weight} in place. The gradient is
-     * multiplied by {@code rescale} and clipped to [-clip, clip] when {@code clip > 0}, as on the
-     * NDArray path, and read by the core as {@code g * gradScale} (global-norm clipping).
-     *
-     * @return the trust ratio used (1 when the rule has none)
+     * The state the rebuilt core starts from: each tensor's state in the old core, else its saved
+     * state, else a fresh one at step {@link #firstCount}.
      */
-    double apply(String name, org.pamadam.rule.Rule rule, long t, NDArray weight, NDArray grad, float rescale,
-                 float clip, float gradScale, float[] m, float[] v) {
-        int n = Math.toIntExact(weight.size());
-        float[] p = new float[n];
-        float[] g = new float[n];
-        FloatBuffer weightMemory = weight.toByteBuffer(true).asFloatBuffer();
-        weightMemory.get(p, 0, n);
-        NDArray gradient = grad.getDataType() == DataType.FLOAT32 ? grad : grad.toType(DataType.FLOAT32, false);
-        gradient.toByteBuffer(true).asFloatBuffer().get(g, 0, n);
-        if (rescale != 1f) {
-            for (int i = 0; i < n; i++) {
-                g[i] *= rescale;
+    private OptimizerState carried(Optimizer built, List<ParamState> all, Map<String, OptimizerState.Tensor> saved) {
+        Map<String, OptimizerState.Tensor> old = new HashMap<>();
+        if (core != null) {
+            for (OptimizerState.Group g : core.state().groups()) {
+                for (OptimizerState.Tensor t : g.tensors()) {
+                    old.put(t.name(), t);
+                }
             }
         }
-        if (clip > 0f) {
-            for (int i = 0; i < n; i++) {
-                g[i] = Math.max(-clip, Math.min(clip, g[i]));
+        Map<String, String> idOf = new LinkedHashMap<>();
+        for (ParamState s : all) {
+            idOf.put(s.name, s.id);
+        }
+        OptimizerState fresh = built.state();
+        List<OptimizerState.Group> groups = new ArrayList<>();
+        for (OptimizerState.Group g : fresh.groups()) {
+            List<OptimizerState.Tensor> tensors = new ArrayList<>();
+            for (OptimizerState.Tensor t : g.tensors()) {
+                OptimizerState.Tensor kept = old.get(t.name());
+                OptimizerState.Tensor restored = saved == null ? null : saved.get(idOf.get(t.name()));
+                if (kept != null) {
+                    tensors.add(kept);
+                } else if (restored != null) {
+                    tensors.add(new OptimizerState.Tensor(t.name(), restored.shape(), restored.step(),
+                            restored.lastRatio(), restored.m(), restored.v(), restored.clamped()));
+                } else {
+                    tensors.add(new OptimizerState.Tensor(t.name(), t.shape(), firstCount, Double.NaN, t.m(), t.v(), 0));
+                }
+            }
+            groups.add(new OptimizerState.Group(g.rule(), tensors));
+        }
+        // The core refuses a state whose step count is below a tensor's (it counts steps taken); the
+        // schedule position it encodes is unused here (the tracker sets the lr).
+        long steps = core == null ? 0 : core.stepCount();
+        for (OptimizerState.Group g : groups) {
+            for (OptimizerState.Tensor t : g.tensors()) {
+                steps = Math.max(steps, t.step());
             }
         }
-        Param param = Param.of(name, p);
-        param.setGrad(g);
-        // Refused before anything is written: the weight and its moments stay untouched.
-        double ratio = step.step(rule, t, param, m, v, gradScale);
-        weightMemory.rewind();
-        weightMemory.put(p, 0, n);
-        return rule.clamp(ratio);
+        return new OptimizerState(groups, core == null ? 0 : core.skippedSteps(), maxGradNorm, steps);
+    }
+
+    /** Sets the learning rate of the following steps (a tracker's value); no-op when unchanged. */
+    void setLearningRate(double lr) {
+        if (core.rule(0).lr() != lr) {
+            core.setLearningRate(lr);
+        }
+    }
+
+    /** The global gradient norm of the last step, NaN without clipping. */
+    double lastGradNorm() {
+        return core == null ? Double.NaN : core.lastGradNorm();
+    }
+
+    @Override
+    public void close() {
+        if (core != null) {
+            core.close();
+        }
+        members.clear();
     }
 }

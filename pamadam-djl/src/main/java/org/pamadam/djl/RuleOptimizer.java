@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
@@ -12,60 +13,60 @@ import ai.djl.training.tracker.ParameterTracker;
 import ai.djl.util.Pair;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.List;
 import java.util.LinkedHashMap;
-import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 import org.pamadam.optim.OptimizerState;
+import org.pamadam.optim.Param;
+import org.pamadam.optim.StepConstants;
 import org.pamadam.rule.Moments;
 import org.pamadam.rule.Rule;
+import org.pamadam.rule.TrustRatio;
 
 /**
- * A DJL {@link Optimizer} that runs one core {@link Rule} (PAMAdam, LAMB, Adam, AdamW, or any other
- * rule) with NDArray operations on the parameters' own device. {@link PamAdam}, {@link Lamb},
- * {@link Adam} and {@link AdamW} are this class with a preset; {@link #forRule(Rule)} builds one for
- * any rule.
+ * A DJL {@link Optimizer} that runs one core {@link Rule} (PAMAdam, LAMB, Adam, AdamW, SGD or any
+ * other rule). {@link PamAdam}, {@link Lamb}, {@link Adam} and {@link AdamW} are this class with a
+ * preset; {@link #forRule(Rule)} builds one for any rule. The maths is the core's.
  *
- * <p>Hyperparameters are validated by the core {@link Rule} when the builder builds, and every step
- * uses the core's {@link org.pamadam.optim.StepConstants}, so results agree with {@code org.pamadam.optim.Optimizer}.
- * Differences from DJL's built-in optimizers, each deliberate:
- *
+ * <p><b>Host path</b> (default, {@link RuleOptimizerBuilder#optHostKernel}): contiguous float32 CPU
+ * tensors of DJL's PyTorch engine are updated in place by the core {@code org.pamadam.optim.Optimizer},
+ * reading and writing the tensors' own memory, with m and v off-heap. How a step is run depends on
+ * what the optimizer knows of it:
  * <ul>
- *   <li>Bias correction uses each parameter's own step count (DJL's {@code updateCount} returns the
- *       global maximum, which is wrong for a parameter updated less often). Learning-rate trackers
- *       still receive DJL's global update number, so a schedule follows training progress.
- *   <li>Temporaries of a step live in an {@link NDScope} and are closed before {@code update}
- *       returns; optimizer state lives in the optimizer's own manager, freed by {@link #close()}.
- *   <li>After updating, the weight's gradient is zeroed (as DJL's PyTorch built-ins do), so
- *       gradients do not accumulate across batches on engines that accumulate.
+ *   <li>{@link #bind(Block)} (what a training loop should do, once after {@code trainer.initialize}):
+ *       at the first {@code update} of each {@code Trainer.step()} the core steps every parameter of
+ *       the block at once, reading each weight's own gradient; the remaining {@code update} calls of
+ *       that step do nothing more. The core then gives global-norm clipping, threads, and
+ *       all-or-nothing refusal: a non-finite gradient anywhere leaves every weight and moment as it
+ *       was.</li>
+ *   <li>{@link #beginStep(List)} before the {@code update} calls of a step (callers outside a
+ *       Trainer): the core steps every declared parameter at once at the last of those calls.</li>
+ *   <li>Neither: each {@code update} steps its tensor alone (the core's single-tensor step), so a
+ *       non-finite gradient is refused for that parameter only, after earlier parameters of the
+ *       same {@code Trainer.step()} were updated; global-norm clipping and accumulation then refuse
+ *       to run.</li>
  * </ul>
+ * After a step (taken or refused) the weights' gradients hold exact zeros, as DJL's PyTorch
+ * optimizers leave them, so the next backward pass starts fresh.
  *
- * <p>Two ways to run a step, chosen per parameter at its first update, with the same results (both
- * are tested against the core and the PyTorch traces):
- * <ul>
- *   <li>NDArray operations ({@code NdStep}): the rule as engine ops on the parameter's device, CPU or
- *       GPU; nothing is read back to the host, the trust ratio stays on the device and its zero guard
- *       is a {@code where}.
- *   <li>The core's fused kernel ({@code HostStep}), for float32 CPU tensors of DJL's PyTorch engine
- *       (on by default, {@link BaseBuilder#optHostKernel}): p and g are copied out of the tensor's
- *       memory in bulk, the kernel runs on heap moments, p is copied back (docs/benchmarks.md has
- *       its cost against the core's own step).
- * </ul>
+ * <p><b>NDArray path</b>: other engines, devices and types run the rule as engine operations on the
+ * tensor's device ({@code NdStep}), with no host synchronisation: a non-finite gradient skips that
+ * tensor's update on the device and is counted ({@link #skippedUpdates}); the others are updated.
  *
- * <p>Gradients are first multiplied by {@code rescaleGrad} and then, when {@code clipGrad > 0},
- * clipped to {@code [-clipGrad, clipGrad]}, as DJL's built-ins do. On the host path a NaN or infinite
- * gradient is refused with {@link org.pamadam.optim.NonFiniteGradientException} naming the parameter,
- * and that weight and its moments are left untouched (the kernel's first pass only reads). The
- * NDArray path reads nothing back to the host during a step, so there a non-finite gradient
- * propagates into the weights, as with DJL's built-ins. Call {@code update} outside a gradient collector (as {@code Trainer.step()} does).
+ * <p>Gradients are multiplied by {@code rescaleGrad}, then clipped to {@code [-clipGrad, clipGrad]}
+ * when {@code clipGrad > 0} (as DJL's built-ins do), then multiplied by the global-norm factor of
+ * {@code optMaxGradNorm}, on both paths. Bias correction uses each parameter's own step count.
+ * Messages name parameters by their path in the bound block (e.g. {@code 02Linear_weight}), else by
+ * the id {@code update} was given.
  *
  * <p>Close the optimizer when training ends (after the trainer) to free its state:
  * <pre>{@code
  * try (PamAdam optimizer = PamAdam.builder().build();
  *      Trainer trainer = model.newTrainer(new DefaultTrainingConfig(loss).optOptimizer(optimizer))) {
+ *     trainer.initialize(inputShape);
+ *     optimizer.bind(model.getBlock());
  *     ...
  * }
  * }</pre>
@@ -77,41 +78,31 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
     private final Pattern plainStep;
     private final long firstCount;
     private final boolean hostKernel;
-    private final HostStep hostStep = new HostStep();
-    private final GlobalNormClip clip;
-    /** parameter id to its state per device (DJL updates one mirror per device). */
-    private final Map<String, Map<Device, Slot>> slots = new LinkedHashMap<>();
-    /** State loaded from a checkpoint, applied to each parameter when its slot is created. */
-    private final Map<String, OptimizerState.Tensor> pending = new LinkedHashMap<>();
+    private final int accumulate;
+    private final int threads;
+    private double maxGradNorm;
+    private GlobalNormClip clip;
+    private final StateStore store;
+    /** The core over every host parameter of a bound block or declared step. */
+    private HostStep shared;
+    private Block bound;
+    /** Parameter id to its path in the bound block. */
+    private final Map<String, String> pathOf = new LinkedHashMap<>();
+    /** Declared by beginStep: id to gradient, and the weights received so far this step. */
+    private Map<String, NDArray> declared;
+    private final Map<String, NDArray> arrived = new LinkedHashMap<>();
     private Rule adaptRule;
     private Rule plainRule;
-    private NDManager stateManager;
+    /** Step detection: the step in progress (1-based; 0 before any) and micro-batches seen. */
+    private long stepNumber;
+    private long microBatches;
+    /** Whether the step in progress ends an accumulation window (then it updates). */
+    private boolean windowEnds = true;
+    /** Optimizer steps taken (not counting refused ones): the tracker's position. */
+    private long taken;
+    /** The optimizer step index (0-based) of the step in progress: the tracker's position. */
+    private long stepIndex;
     private boolean closed;
-
-    /**
-     * One parameter's state on one device: NDArray moments on the device, or heap moments for the
-     * CPU fast path ({@link HostStep}).
-     */
-    private static final class Slot {
-        final Shape shape;
-        final boolean adapt;
-        final boolean host;
-        NDArray m;
-        NDArray v;
-        /** The last trust ratio (0-d, on the device), or null for ratio 1. */
-        NDArray ratio;
-        float[] hostM;
-        float[] hostV;
-        double hostRatio = Double.NaN;
-        long steps;
-
-        Slot(Shape shape, boolean adapt, boolean host, long steps) {
-            this.shape = shape;
-            this.adapt = adapt;
-            this.host = host;
-            this.steps = steps;
-        }
-    }
 
     /**
      * Creates the optimizer from a builder; the builder's {@link Rule} is built (and so validated)
@@ -120,14 +111,18 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
      * @throws IllegalArgumentException for an invalid hyperparameter, naming it, its value and what
      *     was expected
      */
-    protected RuleOptimizer(BaseBuilder<?> builder) {
+    protected RuleOptimizer(RuleOptimizerBuilder<?> builder) {
         super(builder);
         this.rule = builder.buildRule();
-        this.learningRateTracker = builder.learningRateTracker;
-        this.plainStep = builder.plainStep;
-        this.firstCount = builder.beginNumUpdate;
-        this.hostKernel = builder.hostKernel;
-        this.clip = new GlobalNormClip(builder.maxGradNorm);
+        this.learningRateTracker = builder.learningRateTracker();
+        this.plainStep = builder.plainStep();
+        this.firstCount = builder.beginNumUpdate();
+        this.hostKernel = builder.hostKernel();
+        this.accumulate = builder.accumulate();
+        this.threads = builder.threads();
+        this.maxGradNorm = builder.maxGradNorm();
+        this.clip = new GlobalNormClip(maxGradNorm);
+        this.store = new StateStore(rule, firstCount);
         this.adaptRule = rule;
         this.plainRule = rule.adapt() ? rule.toBuilder().adapt(false).build() : rule;
     }
@@ -152,69 +147,314 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
     }
 
     /**
-     * With {@code optMaxGradNorm}: lets the optimizer read every gradient of {@code block} at the
-     * first update of each step, to compute the step's global norm (DJL's Trainer has no start-of-step
-     * hook). Call once, after the trainer is initialised.
+     * Binds the model's block: from now on each {@code Trainer.step()} is one step of the core over
+     * every parameter of the block (see the class description), parameters are named by their path,
+     * and global-norm clipping and accumulation can run. Call once, after {@code trainer.initialize},
+     * before the first update.
+     *
+     * @throws IllegalStateException after updates without a binding
      */
-    public synchronized void bind(ai.djl.nn.Block block) {
-        clip.bind(Objects.requireNonNull(block, "block"));
+    public synchronized void bind(Block block) {
+        Objects.requireNonNull(block, "block");
+        checkOpen("bind a block");
+        if (bound != block && (stepNumber > 0 || declared != null)) {
+            throw new IllegalStateException("bind(block) must come before the first update (this optimizer has"
+                    + " already stepped " + stepNumber + " times unbound)");
+        }
+        bound = block;
+        pathOf.clear();
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            pathOf.put(p.getValue().getId(), p.getKey());
+        }
     }
 
     /**
-     * With {@code optMaxGradNorm} and no bound block: the gradients of the step about to run (name,
-     * gradient), before its first update. The norm is refused, before any update, if non-finite.
+     * Declares the gradients (parameter id, gradient) of the step about to run, for a caller that is
+     * not a bound {@code Trainer}: the host path then steps them all at once at the last of the
+     * step's {@code update} calls (all or nothing, clipped by the global norm), and the NDArray
+     * path clips with their global norm. The arrays stay the caller's: they are read, never
+     * written. A non-finite global norm on the NDArray path is refused here, before any update.
+     *
+     * @throws IllegalStateException when the previous declared step did not receive all its updates
      */
-    public synchronized void beginStep(java.util.List<ai.djl.util.Pair<String, NDArray>> gradients) {
-        clip.begin(gradients);
+    public synchronized void beginStep(List<Pair<String, NDArray>> gradients) {
+        checkOpen("begin a step");
+        if (declared != null && !arrived.keySet().containsAll(declared.keySet())) {
+            List<String> missing = new ArrayList<>(declared.keySet());
+            missing.removeAll(arrived.keySet());
+            throw new IllegalStateException("the step declared before got no update for " + names(missing));
+        }
+        if (bound != null) {
+            throw new IllegalStateException("beginStep: this optimizer is bound to a block, whose gradients it reads");
+        }
+        Map<String, NDArray> step = new LinkedHashMap<>();
+        for (Pair<String, NDArray> g : gradients) {
+            step.put(g.getKey(), g.getValue());
+        }
+        declared = step;
+        arrived.clear();
+        stepNumber++;
+        stepIndex = taken;
+        if (clip.active()) {
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                List<Pair<String, NDArray>> nd = new ArrayList<>();
+                for (Pair<String, NDArray> g : gradients) {
+                    if (!(hostKernel && TensorMemory.viewable(g.getValue()))) {
+                        nd.add(new Pair<>(nameOf(g.getKey()), g.getValue()));
+                    }
+                }
+                clip.begin(nd, rescaleGrad, clipGrad);
+            }
+        }
     }
 
     /** The last step's global gradient norm before clipping; NaN without {@code optMaxGradNorm}. */
     public synchronized double lastGradNorm() {
-        return clip.lastNorm();
+        return shared != null && shared.core() != null && !Double.isNaN(shared.lastGradNorm())
+                ? shared.lastGradNorm() : clip.lastNorm();
     }
 
     /** {@inheritDoc} */
     @Override
     public synchronized void update(String parameterId, NDArray weight, NDArray grad) {
-        if (closed) {
-            throw new IllegalStateException(rule.name() + " optimizer is closed; cannot update parameter '"
-                    + parameterId + "'");
-        }
+        checkOpen("update parameter '" + parameterId + "'");
         Objects.requireNonNull(parameterId, "parameterId");
         Objects.requireNonNull(weight, () -> "weight of parameter '" + parameterId + "' is null");
         Objects.requireNonNull(grad, () -> "gradient of parameter '" + parameterId + "' is null");
         Shape shape = weight.getShape();
         if (!shape.equals(grad.getShape())) {
-            throw new IllegalArgumentException("gradient of parameter '" + parameterId + "' has shape "
+            throw new IllegalArgumentException("gradient of parameter '" + nameOf(parameterId) + "' has shape "
                     + grad.getShape() + ", its weight has shape " + shape);
         }
-        // DJL's global update number: only for the learning-rate tracker (a schedule's position).
+        // DJL's global update number: the tracker's position for per-tensor steps.
         int globalCount = updateCount(parameterId);
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            Slot slot = slot(parameterId, weight, shape);
-            long t = slot.steps + 1;
-            Rule stepRule = stepRule(parameterId, slot.adapt, globalCount);
-            float clipScale = clip.scaleFor(parameterId);
-            if (slot.host) {
-                // The clip factor is read into g by the core; the gradient is not modified.
-                slot.hostRatio = hostStep.apply(parameterId, stepRule, t, weight, grad, rescaleGrad, clipGrad,
-                        clipScale, slot.hostM, slot.hostV);
+            ParamState s = state(parameterId, weight);
+            boolean first = stepNumber == 0 || s.stamp == stepNumber;
+            if (bound != null) {
+                if (first) {
+                    startBoundStep();
+                }
+                s.stamp = stepNumber;
+                if (windowEnds && !s.host) {
+                    ndStep(s, weight, grad, stepRule(s.adapt, stepIndex));
+                }
+            } else if (declared != null) {
+                s.stamp = stepNumber;
+                declaredUpdate(s, parameterId, weight, grad);
             } else {
-                deviceStep(slot, org.pamadam.optim.StepConstants.of(stepRule, t), weight, grad, clipScale,
-                        stepRule.maxRatio());
+                requireStepKnown();
+                if (first) {
+                    stepNumber++;
+                    stepIndex = taken++;
+                }
+                s.stamp = stepNumber;
+                Rule stepRule = trackerRule(s.adapt, parameterId, globalCount);
+                if (s.host) {
+                    tensorStep(s, weight, grad, stepRule);
+                } else {
+                    ndStep(s, weight, grad, stepRule);
+                }
             }
-            zeroGradient(weight);
-            slot.steps = t;
         }
     }
 
-    /** The NDArray path: the rule as engine ops on the parameter's device ({@link NdStep}). */
-    private void deviceStep(Slot slot, org.pamadam.optim.StepConstants constants, NDArray weight, NDArray grad,
-                            float clipScale, double maxRatio) {
+    // ---- bound block: one core step per Trainer.step ----
+
+    /** The first update of a Trainer.step: ends a micro-batch; at a window's end steps every host tensor. */
+    private void startBoundStep() {
+        stepNumber++;
+        stepIndex = taken;
+        microBatches++;
+        windowEnds = microBatches % accumulate == 0;
+        if (!windowEnds) {
+            return; // the engine sums this micro-batch's gradients into the weights' own
+        }
+        List<ParamState> host = new ArrayList<>();
+        List<Pair<String, NDArray>> ndGrads = new ArrayList<>();
+        for (Pair<String, Parameter> p : bound.getParameters()) {
+            Parameter param = p.getValue();
+            NDArray w = param.isInitialized() ? param.getArray() : null;
+            if (w == null || !param.requiresGradient() || !w.hasGradient()) {
+                continue;
+            }
+            ParamState s = state(param.getId(), w);
+            if (s.host) {
+                bindOwnGradient(s, w);
+                host.add(s);
+            } else {
+                ndGrads.add(new Pair<>(s.name, w.getGradient()));
+            }
+        }
+        if (!host.isEmpty() && !ndGrads.isEmpty() && clip.active()) {
+            throw new IllegalStateException("optMaxGradNorm: the block has parameters on both paths (host: "
+                    + host.get(0).name + ", NDArray ops: " + ndGrads.get(0).getKey() + "); one global norm needs"
+                    + " one path: use optHostKernel(false)");
+        }
+        if (clip.active() && !ndGrads.isEmpty()) {
+            clip.begin(ndGrads, rescaleGrad / accumulate, clipGrad);
+        }
+        if (!host.isEmpty()) {
+            runShared(host, true);
+        } else {
+            taken++;
+        }
+    }
+
+    /** Points {@code s} at its weight's own gradient, re-probing where PyTorch may have moved it. */
+    private void bindOwnGradient(ParamState s, NDArray w) {
+        // The gradient was left all zero by the last step: a view still showing 0 at element 0 may be
+        // memory PyTorch has replaced, so it is probed (cheap elsewhere: a live gradient is rarely 0).
+        if (s.ownGrad == null || s.ownGradView.getInt(0) == 0) {
+            NDArray g = w.getGradient();
+            NDScope.unregister(g);
+            if (s.ownGrad != null && TensorMemory.aliases(s.ownGradView, g.toByteBuffer(true))) {
+                g.close();
+            } else {
+                if (!TensorMemory.viewable(g)) {
+                    g.close();
+                    throw new IllegalStateException("parameter '" + s.name + "': its gradient's memory cannot be"
+                            + " viewed (not a contiguous float32 CPU tensor) while its weight's can");
+                }
+                if (s.ownGrad != null) {
+                    s.ownGrad.close();
+                }
+                s.ownGrad = g;
+                s.ownGradView = TensorMemory.view(g);
+            }
+        }
+    }
+
+    /**
+     * One core step over {@code host}: gradients prepared (window mean, rescale, element clip), the
+     * core steps all or nothing, then every gradient is zeroed, the step taken or refused.
+     */
+    private void runShared(List<ParamState> host, boolean own) {
+        float divisor = own ? accumulate : 1f;
+        try {
+            for (ParamState s : host) {
+                feed(s, own ? s.ownGradView : s.givenGradView, own, divisor);
+            }
+            if (shared == null) {
+                shared = new HostStep(rule, maxGradNorm, threads, firstCount);
+            }
+            shared.cover(host, store.pending());
+            store.clearPending(host);
+            if (learningRateTracker != null) {
+                shared.setLearningRate(RuleOptimizerBuilder.decimal(trackerLr(host.get(0).id, stepIndex)));
+            }
+            shared.core().step();
+            taken++;
+        } finally {
+            for (ParamState s : host) {
+                s.param.clearGrad();
+                if (own) {
+                    TensorMemory.zero(s.ownGradView);
+                } else {
+                    zeroOwnGradient(s.weight);
+                }
+            }
+        }
+    }
+
+    /** Sets the core's gradient of {@code s}: the memory itself, or a prepared copy where it must change. */
+    private void feed(ParamState s, java.nio.ByteBuffer g, boolean writable, float divisor) {
+        if (divisor == 1f && rescaleGrad == 1f && clipGrad <= 0f) {
+            s.param.setGrad(g, 0);
+            return;
+        }
+        java.nio.ByteBuffer target = g;
+        if (!writable) {
+            if (s.scratch == null) {
+                s.scratch = java.nio.ByteBuffer.allocateDirect(g.capacity()).order(java.nio.ByteOrder.nativeOrder());
+            }
+            target = s.scratch;
+        }
+        TensorMemory.prepare(g, target, s.param.size(), divisor, rescaleGrad, clipGrad);
+        s.param.setGrad(target, 0);
+    }
+
+    // ---- declared steps (beginStep) ----
+
+    private void declaredUpdate(ParamState s, String id, NDArray weight, NDArray grad) {
+        NDArray given = declared.get(id);
+        if (given == null) {
+            throw new IllegalArgumentException("parameter '" + s.name + "' was not declared by beginStep for this step");
+        }
+        arrived.put(id, weight);
+        if (!s.host) {
+            ndStep(s, weight, grad, stepRule(s.adapt, stepIndex));
+        }
+        if (!arrived.keySet().containsAll(declared.keySet())) {
+            return;
+        }
+        List<ParamState> host = new ArrayList<>();
+        for (Map.Entry<String, NDArray> e : declared.entrySet()) {
+            ParamState h = store.get(e.getKey(), arrived.get(e.getKey()).getDevice());
+            if (h.host) {
+                if (h.givenGrad != e.getValue()) {
+                    h.givenGrad = e.getValue();
+                    h.givenGradView = TensorMemory.view(e.getValue());
+                }
+                host.add(h);
+            }
+        }
+        declared = null;
+        arrived.clear();
+        if (host.isEmpty()) {
+            taken++;
+            return;
+        }
+        runShared(host, false);
+    }
+
+    // ---- per-tensor steps (no binding) ----
+
+    private void requireStepKnown() {
+        if (clip.active()) {
+            throw new IllegalStateException("optMaxGradNorm: the global norm needs every gradient of the step;"
+                    + " call bind(block) once, or beginStep(gradients) before every step");
+        }
+        if (accumulate > 1) {
+            throw new IllegalStateException("optAccumulate(" + accumulate + "): accumulation needs the step's"
+                    + " boundaries; call bind(block) once after trainer.initialize");
+        }
+    }
+
+    /** The host path for one tensor alone: its own core optimizer, refusal for this tensor only. */
+    private void tensorStep(ParamState s, NDArray weight, NDArray grad, Rule stepRule) {
+        NDArray g32 = grad.getDataType() == DataType.FLOAT32 ? grad : grad.toType(DataType.FLOAT32, false);
+        if (s.givenGrad != g32) {
+            s.givenGrad = g32;
+            s.givenGradView = TensorMemory.view(g32);
+        }
+        try {
+            feed(s, s.givenGradView, false, 1f);
+            if (s.core == null) {
+                HostStep own = new HostStep(rule, Double.POSITIVE_INFINITY, 1, firstCount);
+                own.cover(List.of(s), store.pending());
+                store.clearPending(List.of(s));
+            }
+            if (s.core.rule(0).lr() != stepRule.lr()) {
+                s.core.setLearningRate(stepRule.lr());
+            }
+            s.core.step();
+        } finally {
+            s.param.clearGrad();
+            s.givenGrad = null; // the caller's array: not kept past this call
+            zeroOwnGradient(weight);
+        }
+    }
+
+    // ---- the NDArray path ----
+
+    private void ndStep(ParamState s, NDArray weight, NDArray grad, Rule stepRule) {
         NDArray g = grad;
-        if (clipScale != 1f) {
-            g = g.mul(clipScale); // before rescale and element clipping, as the host path's kernel read
+        float divisor = bound != null ? accumulate : 1f;
+        if (divisor != 1f) {
+            g = g.div(divisor);
         }
         if (rescaleGrad != 1f) {
             g = g.mul(rescaleGrad);
@@ -222,73 +462,46 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
         if (clipGrad > 0f) {
             g = g.clip(-clipGrad, clipGrad);
         }
-        NDArray ratio = NdStep.apply(constants, weight, g, slot.m, slot.v, maxRatio);
-        if (slot.ratio != null) {
-            slot.ratio.close();
-            slot.ratio = null;
+        float factor = clip.scale();
+        if (factor != 1f) {
+            g = g.mul(factor); // last, as the core reads g * factor
         }
-        if (ratio != null) {
-            NDScope.unregister(ratio);
-            ratio.attach(stateManager);
-            slot.ratio = ratio;
+        NdStep.apply(StepConstants.of(stepRule, s.steps + 1), weight, g, s, stepRule.maxRatio());
+        s.steps++;
+        zeroOwnGradient(weight);
+    }
+
+    /** Exact zeros in the weight's own gradient (the next backward starts fresh), if it has one. */
+    private static void zeroOwnGradient(NDArray weight) {
+        if (weight.hasGradient()) {
+            NdStep.zero(weight.getGradient());
         }
     }
 
-    private Slot slot(String parameterId, NDArray weight, Shape shape) {
-        Map<Device, Slot> perDevice = slots.get(parameterId);
-        Device device = weight.getDevice();
-        Slot slot = perDevice == null ? null : perDevice.get(device);
-        if (slot != null) {
-            if (!slot.shape.equals(shape)) {
-                throw new IllegalArgumentException("parameter '" + parameterId + "' has shape " + shape
-                        + " but had shape " + slot.shape + " when this optimizer first updated it");
-            }
-            return slot;
-        }
-        boolean adapt = rule.adapt() && !plainStepFor(parameterId, weight.getName());
-        boolean host = hostKernel && HostStep.eligible(weight);
-        slot = new Slot(shape, adapt, host, firstCount);
-        if (host) {
-            int n = Math.toIntExact(weight.size());
-            slot.hostM = new float[n];
-            slot.hostV = rule.moments() == Moments.ADAM ? new float[n] : null;
-        } else {
-            if (stateManager == null) {
-                stateManager = weight.getManager().getEngine().newBaseManager();
-                stateManager.setName(rule.name() + " optimizer state");
-            }
-            // Created inside the caller's scope: unregister so the scope does not close the state.
-            slot.m = weight.zerosLike();
-            NDScope.unregister(slot.m);
-            slot.m.attach(stateManager);
-            if (rule.moments() == Moments.ADAM) {
-                slot.v = weight.zerosLike();
-                NDScope.unregister(slot.v);
-                slot.v.attach(stateManager);
-            }
-        }
-        OptimizerState.Tensor saved = pending.remove(parameterId);
-        if (saved != null) {
-            restore(slot, parameterId, saved);
-        }
-        // Registered only once fully created, so telemetry never sees a half-made slot.
-        slots.computeIfAbsent(parameterId, k -> new LinkedHashMap<>()).put(device, slot);
-        return slot;
-    }
+    // ---- rules and the tracker ----
 
-    private boolean plainStepFor(String parameterId, String name) {
-        return plainStep != null && (plainStep.matcher(parameterId).matches()
-                || (name != null && plainStep.matcher(name).matches()));
-    }
-
-    /** This step's rule: the parameter's flavour (adapt or plain) at the tracker's learning rate. */
-    private Rule stepRule(String parameterId, boolean adapt, int globalCount) {
-        Rule base = adapt ? adaptRule : plainRule;
+    private Rule stepRule(boolean adapt, long stepsTaken) {
         if (learningRateTracker == null) {
-            return base;
+            return adapt ? adaptRule : plainRule;
+        }
+        return withLr(adapt, trackerLr("", stepsTaken), "step " + (stepsTaken + 1));
+    }
+
+    private Rule trackerRule(boolean adapt, String parameterId, int globalCount) {
+        if (learningRateTracker == null) {
+            return adapt ? adaptRule : plainRule;
         }
         float value = learningRateTracker.getNewValue(parameterId, globalCount);
-        double lr = decimal(value);
+        return withLr(adapt, value, "parameter '" + nameOf(parameterId) + "' at update " + globalCount);
+    }
+
+    private float trackerLr(String parameterId, long stepsTaken) {
+        return learningRateTracker.getNewValue(parameterId, Math.toIntExact(firstCount + stepsTaken + 1));
+    }
+
+    private Rule withLr(boolean adapt, float value, String where) {
+        Rule base = adapt ? adaptRule : plainRule;
+        double lr = RuleOptimizerBuilder.decimal(value);
         if (lr == base.lr()) {
             return base;
         }
@@ -296,8 +509,8 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
         try {
             r = base.toBuilder().lr(lr).build();
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("learning-rate tracker gave " + value + " for parameter '"
-                    + parameterId + "' at update " + globalCount + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("learning-rate tracker gave " + value + " for " + where + ": "
+                    + e.getMessage(), e);
         }
         if (adapt) {
             adaptRule = r;
@@ -307,114 +520,121 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
         return r;
     }
 
-    /**
-     * Zeroes the weight's accumulated gradient. Engines that accumulate (PyTorch) would otherwise add
-     * the next batch's gradient to this one. {@code x -= x} in place keeps it engine-neutral; the
-     * temporary handle is closed by the enclosing scope.
-     */
-    private static void zeroGradient(NDArray weight) {
-        if (weight.hasGradient()) {
-            NDArray accumulated = weight.getGradient();
-            accumulated.subi(accumulated);
+    // ---- per-parameter state ----
+
+    /** This parameter's state on the weight's device, created at its first update. */
+    private ParamState state(String parameterId, NDArray weight) {
+        ParamState s = store.get(parameterId, weight.getDevice());
+        if (s != null) {
+            if (!s.shape.equals(weight.getShape())) {
+                throw new IllegalArgumentException("parameter '" + s.name + "' has shape " + weight.getShape()
+                        + " but had shape " + s.shape + " when this optimizer first updated it");
+            }
+            if (s.host && s.weight != weight) {
+                rebind(s, weight);
+            }
+            return s;
+        }
+        String name = nameOf(parameterId);
+        boolean adapt = rule.adapt() && !plainStepFor(parameterId, name, weight.getName());
+        boolean host = hostKernel && TensorMemory.viewable(weight);
+        s = new ParamState(parameterId, name, weight.getDevice(), weight.getShape(), adapt, host, firstCount);
+        if (host) {
+            s.weight = weight;
+            s.param = Param.ofBuffer(name, s.dims(), TensorMemory.view(weight), 0);
+        } else {
+            store.createNdState(s, weight);
+        }
+        store.add(s);
+        return s;
+    }
+
+    /** A new array for a host parameter (the framework reallocated it): view its memory, keep the state. */
+    private void rebind(ParamState s, NDArray weight) {
+        if (!TensorMemory.viewable(weight)) {
+            throw new IllegalArgumentException("parameter '" + s.name + "' was a viewable float32 CPU tensor and"
+                    + " now is not (" + weight.getDevice() + ", " + weight.getDataType() + "): its state cannot follow it");
+        }
+        s.param.rebind(TensorMemory.view(weight), 0);
+        s.weight = weight;
+        if (s.ownGrad != null) {
+            s.ownGrad.close();
+            s.ownGrad = null;
+            s.ownGradView = null;
+        }
+    }
+
+    private boolean plainStepFor(String parameterId, String path, String name) {
+        return plainStep != null && (plainStep.matcher(parameterId).matches() || plainStep.matcher(path).matches()
+                || (name != null && plainStep.matcher(name).matches()));
+    }
+
+    /** The parameter's path in the bound block, else its id. */
+    private String nameOf(String parameterId) {
+        String path = pathOf.get(parameterId);
+        return path == null ? parameterId : path;
+    }
+
+    private String names(List<String> ids) {
+        List<String> out = new ArrayList<>();
+        for (String id : ids) {
+            out.add("'" + nameOf(id) + "'");
+        }
+        return String.join(", ", out);
+    }
+
+    private void checkOpen(String what) {
+        if (closed) {
+            throw new IllegalStateException(rule.name() + " optimizer is closed; cannot " + what);
         }
     }
 
     // ---- checkpoints ----
 
     /**
-     * A copy of the optimizer state for a checkpoint (one group with this optimizer's rule; per
-     * parameter id its own step count, last ratio and moments), in the core's format so that
-     * {@link org.pamadam.state.Checkpoint#encode} can write it. Reads moments back from the device.
+     * A copy of the optimizer state for a checkpoint, in the core's format so that
+     * {@link org.pamadam.state.Checkpoint#encode} can write it: one group with this optimizer's rule;
+     * per parameter id its own step count, last ratio, clamp count and moments; the global-norm
+     * bound and the optimizer steps taken. Reads moments back from the device.
      */
     public synchronized OptimizerState state() {
-        List<OptimizerState.Tensor> tensors = new ArrayList<>();
-        for (Map.Entry<String, Map<Device, Slot>> e : slots.entrySet()) {
-            Slot slot = e.getValue().values().iterator().next();
-            long[] dims = slot.shape.getShape();
-            int[] shape = new int[dims.length];
-            for (int i = 0; i < dims.length; i++) {
-                shape[i] = Math.toIntExact(dims[i]);
-            }
-            float[] m = slot.host ? slot.hostM.clone() : slot.m.toFloatArray();
-            float[] v = slot.host ? (slot.hostV == null ? null : slot.hostV.clone())
-                    : (slot.v == null ? null : slot.v.toFloatArray());
-            tensors.add(new OptimizerState.Tensor(e.getKey(), shape, slot.steps, ratioOf(slot), m, v));
-        }
-        for (OptimizerState.Tensor t : pending.values()) {
-            tensors.add(t); // loaded but not yet used: keep it
-        }
-        return new OptimizerState(List.of(new OptimizerState.Group(rule, tensors)), 0);
+        return store.save(maxGradNorm, taken);
     }
 
     /**
-     * Loads a state taken with {@link #state()} before any update of this optimizer. Each parameter's
-     * moments and step count are applied when it is first updated (its shape is checked then).
-     *
-     * @throws IllegalArgumentException when the state is of another rule kind or this optimizer has
-     *     already updated parameters
+     * Loads a state taken with {@link #state()}, before this optimizer's first update. Everything is
+     * checked first (rule kind, moments, finite values, and each shape against the bound block's
+     * parameter); a refused load throws {@link IllegalArgumentException} and changes nothing.
      */
     public synchronized void load(OptimizerState state) {
-        if (closed) {
-            throw new IllegalStateException(rule.name() + " optimizer is closed");
-        }
-        if (!slots.isEmpty()) {
+        checkOpen("load a state");
+        if (stepNumber > 0) {
             throw new IllegalArgumentException("load the optimizer state before the first update");
         }
-        if (state.groups().size() != 1) {
-            throw new IllegalArgumentException("expected one param group, the state has " + state.groups().size());
-        }
-        OptimizerState.Group group = state.groups().get(0);
-        Rule saved = group.rule();
-        if (saved.moments() != rule.moments() || saved.ratio() != rule.ratio() || saved.decay() != rule.decay()) {
-            throw new IllegalArgumentException("the state is for " + saved.name() + ", this optimizer is " + rule.name());
-        }
-        Map<String, OptimizerState.Tensor> byId = new LinkedHashMap<>();
-        for (OptimizerState.Tensor t : group.tensors()) {
-            if ((rule.moments() == Moments.ADAM) != (t.v() != null)) {
-                throw new IllegalArgumentException("parameter '" + t.name() + "': second moment missing or unexpected");
-            }
-            byId.put(t.name(), t);
-        }
-        pending.clear();
-        pending.putAll(byId);
+        store.load(state, bound == null ? null : shapesById());
+        // The saved recipe replaces the live one, as the core's load does.
+        maxGradNorm = state.maxGradNorm();
+        clip = new GlobalNormClip(maxGradNorm);
+        taken = state.steps();
     }
 
-    private void restore(Slot slot, String parameterId, OptimizerState.Tensor saved) {
-        long[] dims = slot.shape.getShape();
-        int[] shape = new int[dims.length];
-        for (int i = 0; i < dims.length; i++) {
-            shape[i] = Math.toIntExact(dims[i]);
-        }
-        if (!java.util.Arrays.equals(shape, saved.shape())) {
-            throw new IllegalArgumentException("parameter '" + parameterId + "': checkpoint shape "
-                    + java.util.Arrays.toString(saved.shape()) + ", weight shape " + slot.shape);
-        }
-        if (slot.host) {
-            System.arraycopy(saved.m(), 0, slot.hostM, 0, slot.hostM.length);
-            if (slot.hostV != null) {
-                System.arraycopy(saved.v(), 0, slot.hostV, 0, slot.hostV.length);
-            }
-            slot.hostRatio = saved.lastRatio();
-        } else {
-            slot.m.set(saved.m());
-            if (slot.v != null) {
-                slot.v.set(saved.v());
+    private Map<String, Shape> shapesById() {
+        Map<String, Shape> out = new LinkedHashMap<>();
+        for (Pair<String, Parameter> p : bound.getParameters()) {
+            if (p.getValue().isInitialized()) {
+                out.put(p.getValue().getId(), p.getValue().getArray().getShape());
             }
         }
-        slot.steps = saved.step();
+        return out;
     }
 
     // ---- telemetry (reads back from the device: not for the hot path) ----
 
-    /**
-     * The trust ratio each parameter used in its last update, by parameter id in first-update order:
-     * 1 for a rule without a ratio (or a plain-step parameter). Reading it synchronises with the
-     * device.
-     */
+    /** The trust ratio each parameter used in its last step, by parameter id in first-update order. */
     public synchronized Map<String, Double> lastRatios() {
         Map<String, Double> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Map<Device, Slot>> e : slots.entrySet()) {
-            out.put(e.getKey(), ratioOf(e.getValue().values().iterator().next()));
+        for (ParamState s : store.firstPerId()) {
+            out.put(s.id, store.ratio(s));
         }
         return Collections.unmodifiableMap(out);
     }
@@ -426,89 +646,81 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
     public synchronized Map<String, Double> lastRatios(Block block) {
         Map<String, Double> out = new LinkedHashMap<>();
         for (Pair<String, Parameter> p : block.getParameters()) {
-            Map<Device, Slot> perDevice = slots.get(p.getValue().getId());
-            if (perDevice != null) {
-                out.put(p.getKey(), ratioOf(perDevice.values().iterator().next()));
+            ParamState s = store.first(p.getValue().getId());
+            if (s != null) {
+                out.put(p.getKey(), store.ratio(s));
             }
         }
         return Collections.unmodifiableMap(out);
     }
 
-    /**
-     * The trust ratio this parameter used in its last update (1 when the rule has none).
-     *
-     * @throws IllegalArgumentException when this optimizer has not updated the parameter
-     */
+    /** The trust ratio this parameter used in its last step (1 when the rule has none), NaN before any. */
     public synchronized double lastRatio(String parameterId) {
-        return ratioOf(first(parameterId));
+        return store.ratio(known(parameterId));
     }
 
-    /**
-     * This parameter's own step count (the updates it took part in, on its first device), which the
-     * bias correction uses.
-     *
-     * @throws IllegalArgumentException when this optimizer has not updated the parameter
-     */
+    /** This parameter's own step count (the optimizer steps it took part in): bias correction's t. */
     public synchronized long stepCount(String parameterId) {
-        return first(parameterId).steps;
+        return known(parameterId).stepCount();
+    }
+
+    /** Optimizer steps taken (refused ones not counted; with accumulation, windows, not micro-batches). */
+    public synchronized long stepCount() {
+        return taken;
+    }
+
+    /** Steps of this parameter in which the rule's {@code maxRatio} lowered its trust ratio. */
+    public synchronized long clampCount(String parameterId) {
+        return store.clamps(known(parameterId));
+    }
+
+    /** Updates of this parameter skipped on the NDArray path for a non-finite gradient (0 on the host path). */
+    public synchronized long skippedUpdates(String parameterId) {
+        return store.skips(known(parameterId));
     }
 
     /** Whether this parameter takes the rule's trust ratio (false: plain step, ratio 1). */
     public synchronized boolean adapts(String parameterId) {
-        return first(parameterId).adapt && rule.effectiveRatio() != org.pamadam.rule.TrustRatio.NONE;
+        return known(parameterId).adapt && rule.effectiveRatio() != TrustRatio.NONE;
     }
 
-    /**
-     * Whether this parameter is updated by the core's fused kernel on the tensor's memory (PyTorch
-     * CPU float32, see {@link BaseBuilder#optHostKernel}) rather than by NDArray operations.
-     */
+    /** Whether this parameter is stepped by the core on the tensor's own memory (rather than NDArray ops). */
     public synchronized boolean usesHostKernel(String parameterId) {
-        return first(parameterId).host;
+        return known(parameterId).host;
     }
 
-    /** The core kernel the CPU fast path uses, e.g. "vector-256". */
+    /** The core kernel the host path runs, e.g. "vector-256". */
     public String hostKernelName() {
-        return hostStep.kernelName();
+        return new org.pamadam.optim.TensorStep().kernelName();
     }
 
-    /** NDArrays of optimizer state now held (moments and last ratios); 0 after {@link #close()}. */
+    /** NDArrays of optimizer state now held on the NDArray path; 0 after {@link #close()}. */
     public synchronized int stateArrayCount() {
-        return stateManager == null ? 0 : stateManager.getManagedArrays().size();
+        return store.arrayCount();
     }
 
-    private Slot first(String parameterId) {
-        Map<Device, Slot> perDevice = slots.get(parameterId);
-        if (perDevice == null) {
+    private ParamState known(String parameterId) {
+        ParamState s = store.first(parameterId);
+        if (s == null) {
             throw new IllegalArgumentException(closed
                     ? rule.name() + " optimizer is closed; its state is gone"
-                    : "parameter '" + parameterId + "' has not been updated by this " + rule.name()
-                            + " optimizer (updated: " + slots.size() + " parameters)");
+                    : "parameter '" + nameOf(parameterId) + "' has not been updated by this " + rule.name()
+                            + " optimizer (updated: " + store.size() + " parameters)");
         }
-        return perDevice.values().iterator().next();
+        return s;
     }
 
-    private double ratioOf(Slot slot) {
-        if (slot.host) {
-            return slot.steps > firstCount ? slot.hostRatio : Double.NaN;
-        }
-        if (slot.ratio == null) {
-            return slot.steps > firstCount ? 1.0 : Double.NaN;
-        }
-        return slot.ratio.toArray()[0].doubleValue();
-    }
-
-    /** Frees the optimizer state (moments, ratios). Idempotent; the optimizer cannot update afterwards. */
+    /** Frees the optimizer state (moments, ratios, off-heap memory). Idempotent; no update afterwards. */
     @Override
     public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
-        slots.clear();
-        if (stateManager != null) {
-            stateManager.close();
-            stateManager = null;
+        if (shared != null) {
+            shared.close();
         }
+        store.close();
     }
 
     /** Whether {@link #close()} has been called. */
@@ -522,185 +734,15 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
     }
 
     /**
-     * The shortest decimal reading of a float ({@code 0.9f} is 0.9, not 0.8999999761581421), so a
-     * DJL-style float hyperparameter means what the user wrote, as the same number in PyTorch does.
-     */
-    static double decimal(float value) {
-        return Float.isFinite(value) ? Double.parseDouble(Float.toString(value)) : value;
-    }
-
-    /**
-     * The DJL-style builder shared by every rule optimizer. Setters only record; {@code build()}
-     * builds the core {@link Rule}, which validates.
+     * The builder every rule optimizer's builder extends (kept under this name for source and binary
+     * compatibility; the setters are {@link RuleOptimizerBuilder}'s).
      *
      * @param <T> the concrete builder
      */
-    public abstract static class BaseBuilder<T extends BaseBuilder<T>> extends OptimizerBuilder<T> {
-        private final Rule.Builder ruleBuilder;
-        private ParameterTracker learningRateTracker;
-        private Pattern plainStep;
-        private Double beta2;
-        private float rescale = 1f;
-        private float clip = -1f;
-        private int beginNumUpdate;
-        private boolean hostKernel = true;
-        private double maxGradNorm = Double.POSITIVE_INFINITY;
-
+    public abstract static class BaseBuilder<T extends BaseBuilder<T>> extends RuleOptimizerBuilder<T> {
         /** A builder starting from a preset (e.g. {@code Rule.pamAdam()}), which it then owns. */
         protected BaseBuilder(Rule.Builder preset) {
-            this.ruleBuilder = Objects.requireNonNull(preset, "preset");
-        }
-
-        /** A fixed learning rate (default: the preset's, 1e-3 for the Adam family). */
-        public T optLearningRate(float learningRate) {
-            ruleBuilder.lr(decimal(learningRate));
-            learningRateTracker = null;
-            return self();
-        }
-
-        /**
-         * A learning-rate schedule, asked for each update with DJL's global update number (the
-         * number of training steps so far), e.g. {@code Tracker.warmUp()} or {@code Tracker.cosine()}.
-         */
-        public T optLearningRateTracker(ParameterTracker learningRateTracker) {
-            this.learningRateTracker = Objects.requireNonNull(learningRateTracker, "learningRateTracker");
-            return self();
-        }
-
-        /** The decay rate of the first moment (momentum for SGD); default 0.9. */
-        public T optBeta1(float beta1) {
-            ruleBuilder.beta1(decimal(beta1));
-            return self();
-        }
-
-        /** The decay rate of the second moment; default 0.999. */
-        public T optBeta2(float beta2) {
-            this.beta2 = decimal(beta2);
-            return self();
-        }
-
-        /** The denominator's epsilon (default 1e-8; 1e-6 for LAMB). */
-        public T optEpsilon(float epsilon) {
-            ruleBuilder.eps(decimal(epsilon));
-            return self();
-        }
-
-        /**
-         * The weight decay, applied where the rule puts it: decoupled for PAMAdam and AdamW, added to
-         * the gradient for Adam, inside the step for LAMB.
-         */
-        @Override
-        public T optWeightDecays(float weightDecays) {
-            ruleBuilder.weightDecay(decimal(weightDecays));
-            return super.optWeightDecays(weightDecays);
-        }
-
-        /**
-         * An upper bound on the trust ratio (default: none), e.g. 10 as jettify's LAMB or 1 as timm's
-         * {@code trust_clip}; the ratio telemetry reports the clamped value.
-         */
-        public T optMaxRatio(float maxRatio) {
-            ruleBuilder.maxRatio(decimal(maxRatio));
-            return self();
-        }
-
-        /**
-         * Global gradient-norm clipping over every parameter of the step (torch.nn.utils.clip_grad_norm_:
-         * each gradient times {@code min(1, maxGradNorm / (norm + 1e-6))}). Needs {@link #bind} or
-         * {@link #beginStep} (see there). Default: off.
-         */
-        public T optMaxGradNorm(float maxGradNorm) {
-            if (!(maxGradNorm > 0f) || !Float.isFinite(maxGradNorm)) {
-                throw new IllegalArgumentException(String.format(Locale.ROOT,
-                        "optMaxGradNorm: must be a finite number > 0, got %s", maxGradNorm));
-            }
-            this.maxGradNorm = decimal(maxGradNorm);
-            return self();
-        }
-
-        /** false: every parameter takes a plain step (ratio 1), i.e. the rule without its trust ratio. */
-        public T optAdapt(boolean adapt) {
-            ruleBuilder.adapt(adapt);
-            return self();
-        }
-
-        /**
-         * Parameters whose name (the block's local name: {@code weight}, {@code bias}, {@code gamma},
-         * {@code beta}, ...) or id fully matches {@code regex} take a plain step (ratio 1), the usual
-         * choice for biases and norm layers, e.g. {@code optPlainStep("bias|gamma|beta")}. Decided at
-         * a parameter's first update.
-         *
-         * @throws IllegalArgumentException for an invalid regular expression
-         */
-        public T optPlainStep(String regex) {
-            Objects.requireNonNull(regex, "regex");
-            try {
-                this.plainStep = Pattern.compile(regex);
-            } catch (PatternSyntaxException e) {
-                throw new IllegalArgumentException("optPlainStep: '" + regex + "' is not a valid regular expression: "
-                        + e.getDescription(), e);
-            }
-            return self();
-        }
-
-        /**
-         * true (default): where a parameter is a float32 CPU tensor of DJL's PyTorch engine, update it
-         * with the core's fused kernel (p and g copied from the tensor's memory, moments on the Java heap).
-         * false: NDArray operations everywhere.
-         * Other engines, devices and types always use NDArray operations. Decided at a parameter's
-         * first update.
-         */
-        public T optHostKernel(boolean hostKernel) {
-            this.hostKernel = hostKernel;
-            return self();
-        }
-
-        @Override
-        public T setRescaleGrad(float rescaleGrad) {
-            this.rescale = rescaleGrad;
-            return super.setRescaleGrad(rescaleGrad);
-        }
-
-        @Override
-        public T optClipGrad(float clipGrad) {
-            this.clip = clipGrad;
-            return super.optClipGrad(clipGrad);
-        }
-
-        /** The step count every parameter starts from (default 0), e.g. when resuming. */
-        @Override
-        public T optBeginNumUpdate(int beginNumUpdate) {
-            this.beginNumUpdate = beginNumUpdate;
-            return super.optBeginNumUpdate(beginNumUpdate);
-        }
-
-        /** Builds and so validates the rule, and checks the DJL-side settings. */
-        Rule buildRule() {
-            if (!Float.isFinite(rescale) || rescale <= 0f) {
-                throw new IllegalArgumentException(String.format(Locale.ROOT,
-                        "setRescaleGrad: the gradient scale must be a finite number > 0, got %s", rescale));
-            }
-            if (Float.isNaN(clip) || clip == 0f) {
-                throw new IllegalArgumentException(String.format(Locale.ROOT,
-                        "optClipGrad: must be > 0 to clip or negative to turn clipping off, got %s", clip));
-            }
-            if (beginNumUpdate < 0) {
-                throw new IllegalArgumentException("optBeginNumUpdate: must be >= 0, got " + beginNumUpdate);
-            }
-            Rule built = ruleBuilder.build();
-            if (beta2 != null) {
-                built = built.toBuilder().betas(built.beta1(), beta2).build();
-            }
-            if (learningRateTracker != null) {
-                float first = learningRateTracker.getNewValue("", beginNumUpdate + 1);
-                try {
-                    built = built.toBuilder().lr(decimal(first)).build();
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("learning-rate tracker: its first value " + first
-                            + " is invalid: " + e.getMessage(), e);
-                }
-            }
-            return built;
+            super(preset);
         }
     }
 

@@ -121,8 +121,9 @@ class MemoryTest {
                     }
                 }
             }
-            // Per parameter on the NDArray path: m, v and the last ratio; the host path keeps them on the heap.
-            int state = host ? 0 : 6;
+            // Per parameter on the NDArray path: m, v, the last ratio and the clamp and skip counters; the
+            // host path keeps its state off-heap in the core.
+            int state = host ? 0 : 10;
             assertEquals(state, optimizer.stateArrayCount());
             assertEquals(base + state, liveArrays());
             assertEquals(3, optimizer.stepCount("w"));

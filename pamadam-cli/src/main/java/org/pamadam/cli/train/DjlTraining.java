@@ -246,11 +246,11 @@ public final class DjlTraining implements TrainingEngine {
                         throw new CheckpointException("optimizer.state: parameter '" + t.name() + "' is not in this model");
                     }
                     tensors.add(new org.pamadam.optim.OptimizerState.Tensor(name, t.shape(), t.step(), t.lastRatio(),
-                            t.m(), t.v()));
+                            t.m(), t.v(), t.clamped()));
                 }
                 groups.add(new org.pamadam.optim.OptimizerState.Group(g.rule(), tensors));
             }
-            return new org.pamadam.optim.OptimizerState(groups, state.skippedSteps());
+            return new org.pamadam.optim.OptimizerState(groups, state.skippedSteps(), state.maxGradNorm(), state.steps());
         }
 
         @Override
