@@ -235,6 +235,8 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
             boolean first = stepNumber == 0 || s.stamp == stepNumber;
             if (bound != null) {
                 if (first) {
+                    stepNumber++;
+                    s.stamp = stepNumber; // before the step runs: a refused step is still this step
                     startBoundStep();
                 }
                 s.stamp = stepNumber;
@@ -265,7 +267,6 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
 
     /** The first update of a Trainer.step: ends a micro-batch; at a window's end steps every host tensor. */
     private void startBoundStep() {
-        stepNumber++;
         stepIndex = taken;
         microBatches++;
         windowEnds = microBatches % accumulate == 0;
