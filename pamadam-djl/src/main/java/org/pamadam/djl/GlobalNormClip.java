@@ -30,13 +30,16 @@ final class GlobalNormClip {
 
     /**
      * The step's global norm and factor from these (named) gradients, each read as
-     * {@code clip(rescale * g)}; a non-finite norm is refused, before any update, naming the tensor.
+     * {@code clip(g / divisor * rescale)} (the divisor: micro-batches of an accumulation window); a non-finite norm is refused, before any update, naming the tensor.
      */
-    void begin(List<Pair<String, NDArray>> gradients, float rescale, float clip) {
+    void begin(List<Pair<String, NDArray>> gradients, float divisor, float rescale, float clip) {
         double sumSquares = 0;
         for (Pair<String, NDArray> g : gradients) {
             // Per-tensor norm in float32 or wider whatever the dtype, then the norm of the norms, as torch.
             NDArray read = NdStep.wide(g.getValue());
+            if (divisor != 1f) {
+                read = read.div(divisor);
+            }
             if (rescale != 1f) {
                 read = read.mul(rescale);
             }

@@ -1,5 +1,9 @@
 package org.pamadam.djl;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -17,6 +21,12 @@ import org.pamadam.rule.Rule;
  * This class only keeps that optimizer covering the right tensors; it holds no maths.
  *
  * <p>Two groups: the parameters that take the rule's trust ratio, and the plain-step ones.
+ *
+ * <p>Gradients reach the core as views too: a weight's own gradient (a bound block), kept across
+ * steps and re-probed where PyTorch may have replaced it, or the caller's array. DJL's
+ * {@code rescaleGrad}, element clipping and the mean of an accumulation window are applied before
+ * the step: in place on a weight's own gradient (zeroed after the step anyway), into an off-heap
+ * copy for a caller's array.
  */
 final class HostStep implements AutoCloseable {
     private final Rule adaptRule;
@@ -24,10 +34,14 @@ final class HostStep implements AutoCloseable {
     private final double maxGradNorm;
     private final int threads;
     private final long firstCount;
+    private final float rescale;
+    private final float clip;
     private Optimizer core;
     private final List<ParamState> members = new ArrayList<>();
 
-    HostStep(Rule rule, double maxGradNorm, int threads, long firstCount) {
+    HostStep(Rule rule, double maxGradNorm, int threads, long firstCount, float rescale, float clip) {
+        this.rescale = rescale;
+        this.clip = clip;
         this.adaptRule = rule;
         this.plainRule = rule.adapt() ? rule.toBuilder().adapt(false).build() : rule;
         this.maxGradNorm = maxGradNorm;
@@ -135,6 +149,99 @@ final class HostStep implements AutoCloseable {
             }
         }
         return new OptimizerState(groups, core == null ? 0 : core.skippedSteps(), maxGradNorm, steps);
+    }
+
+    /**
+     * One core step over {@code host}, all or nothing: each gradient prepared (window mean over
+     * {@code divisor} micro-batches, rescale, element clip), the core steps, then every gradient is
+     * zeroed, the step taken or refused. {@code own}: the gradients are the weights' own (a bound
+     * block), else the caller's arrays last given to each state.
+     *
+     * @param lr the step's learning rate (a tracker's), or NaN for the rule's
+     */
+    void step(List<ParamState> host, boolean own, float divisor, double lr, Map<String, OptimizerState.Tensor> saved) {
+        try {
+            for (ParamState s : host) {
+                feed(s, own ? s.ownGradView : s.givenGradView, own, divisor);
+            }
+            cover(host, saved);
+            for (ParamState s : host) {
+                saved.remove(s.id);
+            }
+            if (!Double.isNaN(lr)) {
+                setLearningRate(lr);
+            }
+            core.step();
+        } finally {
+            for (ParamState s : host) {
+                s.param.clearGrad();
+                if (own) {
+                    TensorMemory.zero(s.ownGradView);
+                } else {
+                    s.givenGrad = null; // the caller's array: not kept past the step
+                    zeroOwnGradient(s.weight);
+                }
+            }
+        }
+    }
+
+    /** Sets the core's gradient of {@code s}: the memory itself, or a prepared copy where it must change. */
+    private void feed(ParamState s, ByteBuffer g, boolean writable, float divisor) {
+        if (divisor == 1f && rescale == 1f && clip <= 0f) {
+            s.param.setGrad(g, 0);
+            return;
+        }
+        ByteBuffer target = g;
+        if (!writable) {
+            if (s.scratch == null) {
+                s.scratch = ByteBuffer.allocateDirect(g.capacity()).order(ByteOrder.nativeOrder());
+            }
+            target = s.scratch;
+        }
+        TensorMemory.prepare(g, target, s.param.size(), divisor, rescale, clip);
+        s.param.setGrad(target, 0);
+    }
+
+    /** Gives {@code s} the caller's gradient array for the next step (its view is kept while it is the same array). */
+    static void give(ParamState s, NDArray grad) {
+        if (s.givenGrad != grad) {
+            s.givenGrad = grad;
+            s.givenGradView = TensorMemory.view(grad);
+        }
+    }
+
+    /**
+     * Points {@code s} at its weight's own gradient. The view is kept across steps; as the last step
+     * left that memory all zero, a view that still shows 0 at element 0 may be memory PyTorch has
+     * replaced, so it is probed then (rarely otherwise: a live gradient is seldom exactly 0 there).
+     */
+    static void bindOwnGradient(ParamState s, NDArray w) {
+        if (s.ownGrad != null && s.ownGradView.getInt(0) != 0) {
+            return;
+        }
+        NDArray g = w.getGradient();
+        NDScope.unregister(g);
+        if (s.ownGrad != null && TensorMemory.aliases(s.ownGradView, g.toByteBuffer(true))) {
+            g.close();
+            return;
+        }
+        if (!TensorMemory.viewable(g)) {
+            g.close();
+            throw new IllegalStateException("parameter '" + s.name + "': its gradient's memory cannot be viewed"
+                    + " (not a contiguous float32 CPU tensor) while its weight's can");
+        }
+        if (s.ownGrad != null) {
+            s.ownGrad.close();
+        }
+        s.ownGrad = g;
+        s.ownGradView = TensorMemory.view(g);
+    }
+
+    /** Exact zeros in the weight's own gradient (the next backward starts fresh), if it has one. */
+    static void zeroOwnGradient(NDArray weight) {
+        if (weight.hasGradient()) {
+            NdStep.zero(weight.getGradient());
+        }
     }
 
     /** Sets the learning rate of the following steps (a tracker's value); no-op when unchanged. */

@@ -33,6 +33,8 @@ final class ParamState {
     // ---- host path ----
     /** The core optimizer stepping {@link #param}: shared over the step's parameters, or its own. */
     Optimizer core;
+    /** Its own host step, for per-tensor steps (no bound block, no declared step), or null. */
+    HostStep solo;
     Param param;
     /** The tensor {@link #param} views; a different array for this parameter means new memory. */
     NDArray weight;

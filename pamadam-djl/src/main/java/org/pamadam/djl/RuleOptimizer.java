@@ -74,15 +74,15 @@ import org.pamadam.rule.TrustRatio;
 public class RuleOptimizer extends Optimizer implements AutoCloseable {
 
     private final Rule rule;
-    private final ParameterTracker learningRateTracker;
     private final Pattern plainStep;
     private final long firstCount;
     private final boolean hostKernel;
     private final int accumulate;
     private final int threads;
+    private final StepRules rules;
+    private final StateStore store;
     private double maxGradNorm;
     private GlobalNormClip clip;
-    private final StateStore store;
     /** The core over every host parameter of a bound block or declared step. */
     private HostStep shared;
     private Block bound;
@@ -91,16 +91,15 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
     /** Declared by beginStep: id to gradient, and the weights received so far this step. */
     private Map<String, NDArray> declared;
     private final Map<String, NDArray> arrived = new LinkedHashMap<>();
-    private Rule adaptRule;
-    private Rule plainRule;
-    /** Step detection: the step in progress (1-based; 0 before any) and micro-batches seen. */
+    /** Step detection: the step in progress (1-based; 0 before any). */
     private long stepNumber;
-    private long microBatches;
+    /** Micro-batches in the accumulation window so far; the window's size when it ends. */
+    private int microBatches;
+    private int windowSize = 1;
     /** Whether the step in progress ends an accumulation window (then it updates). */
     private boolean windowEnds = true;
-    /** Optimizer steps taken (not counting refused ones): the tracker's position. */
+    /** Optimizer steps taken; the 0-based index of the step in progress (the tracker's position). */
     private long taken;
-    /** The optimizer step index (0-based) of the step in progress: the tracker's position. */
     private long stepIndex;
     private boolean closed;
 
@@ -114,7 +113,6 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
     protected RuleOptimizer(RuleOptimizerBuilder<?> builder) {
         super(builder);
         this.rule = builder.buildRule();
-        this.learningRateTracker = builder.learningRateTracker();
         this.plainStep = builder.plainStep();
         this.firstCount = builder.beginNumUpdate();
         this.hostKernel = builder.hostKernel();
@@ -122,9 +120,8 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
         this.threads = builder.threads();
         this.maxGradNorm = builder.maxGradNorm();
         this.clip = new GlobalNormClip(maxGradNorm);
+        this.rules = new StepRules(rule, builder.learningRateTracker(), firstCount);
         this.store = new StateStore(rule, firstCount);
-        this.adaptRule = rule;
-        this.plainRule = rule.adapt() ? rule.toBuilder().adapt(false).build() : rule;
     }
 
     /** A builder for {@code rule}'s kind and hyperparameters (learning rate included). */
@@ -157,9 +154,9 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
     public synchronized void bind(Block block) {
         Objects.requireNonNull(block, "block");
         checkOpen("bind a block");
-        if (bound != block && (stepNumber > 0 || declared != null)) {
+        if (bound != block && stepNumber > 0) {
             throw new IllegalStateException("bind(block) must come before the first update (this optimizer has"
-                    + " already stepped " + stepNumber + " times unbound)");
+                    + " already run " + stepNumber + " steps unbound)");
         }
         bound = block;
         pathOf.clear();
@@ -179,40 +176,63 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
      */
     public synchronized void beginStep(List<Pair<String, NDArray>> gradients) {
         checkOpen("begin a step");
+        if (bound != null) {
+            throw new IllegalStateException("beginStep: this optimizer is bound to a block, whose gradients it reads");
+        }
         if (declared != null && !arrived.keySet().containsAll(declared.keySet())) {
             List<String> missing = new ArrayList<>(declared.keySet());
             missing.removeAll(arrived.keySet());
             throw new IllegalStateException("the step declared before got no update for " + names(missing));
         }
-        if (bound != null) {
-            throw new IllegalStateException("beginStep: this optimizer is bound to a block, whose gradients it reads");
-        }
         Map<String, NDArray> step = new LinkedHashMap<>();
+        List<Pair<String, NDArray>> nd = new ArrayList<>();
         for (Pair<String, NDArray> g : gradients) {
             step.put(g.getKey(), g.getValue());
+            if (!(hostKernel && TensorMemory.viewable(g.getValue()))) {
+                nd.add(new Pair<>(nameOf(g.getKey()), g.getValue()));
+            }
+        }
+        if (clip.active()) {
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                clip.begin(nd, 1f, rescaleGrad, clipGrad);
+            }
         }
         declared = step;
         arrived.clear();
         stepNumber++;
         stepIndex = taken;
-        if (clip.active()) {
-            try (NDScope scope = new NDScope()) {
-                scope.suppressNotUsedWarning();
-                List<Pair<String, NDArray>> nd = new ArrayList<>();
-                for (Pair<String, NDArray> g : gradients) {
-                    if (!(hostKernel && TensorMemory.viewable(g.getValue()))) {
-                        nd.add(new Pair<>(nameOf(g.getKey()), g.getValue()));
-                    }
+    }
+
+    /**
+     * With {@code optAccumulate}: steps with the micro-batches collected so far (their mean), e.g. at
+     * the end of an epoch whose batch count k does not divide. Returns false (nothing done) when the
+     * window is empty.
+     */
+    public synchronized boolean flush() {
+        checkOpen("flush");
+        if (bound == null || microBatches == 0) {
+            return false;
+        }
+        windowSize = microBatches;
+        microBatches = 0;
+        stepIndex = taken;
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            for (ParamState s : stepWindow()) {
+                if (!s.host) {
+                    ndStep(s, s.weight, s.weight.getGradient(), rules.forStep(s.adapt, stepIndex));
                 }
-                clip.begin(nd, rescaleGrad, clipGrad);
             }
         }
+        windowEnds = true;
+        return true;
     }
 
     /** The last step's global gradient norm before clipping; NaN without {@code optMaxGradNorm}. */
     public synchronized double lastGradNorm() {
-        return shared != null && shared.core() != null && !Double.isNaN(shared.lastGradNorm())
-                ? shared.lastGradNorm() : clip.lastNorm();
+        double host = shared == null ? Double.NaN : shared.lastGradNorm();
+        return Double.isNaN(host) ? clip.lastNorm() : host;
     }
 
     /** {@inheritDoc} */
@@ -228,10 +248,11 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
                     + grad.getShape() + ", its weight has shape " + shape);
         }
         // DJL's global update number: the tracker's position for per-tensor steps.
-        int globalCount = updateCount(parameterId);
+        int updateNumber = updateCount(parameterId);
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             ParamState s = state(parameterId, weight);
+            // A step starts at the first update, and where a parameter (on this device) comes again.
             boolean first = stepNumber == 0 || s.stamp == stepNumber;
             if (bound != null) {
                 if (first) {
@@ -241,7 +262,7 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
                 }
                 s.stamp = stepNumber;
                 if (windowEnds && !s.host) {
-                    ndStep(s, weight, grad, stepRule(s.adapt, stepIndex));
+                    ndStep(s, weight, grad, rules.forStep(s.adapt, stepIndex));
                 }
             } else if (declared != null) {
                 s.stamp = stepNumber;
@@ -253,9 +274,9 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
                     stepIndex = taken++;
                 }
                 s.stamp = stepNumber;
-                Rule stepRule = trackerRule(s.adapt, parameterId, globalCount);
+                Rule stepRule = rules.forUpdate(s.adapt, parameterId, s.name, updateNumber);
                 if (s.host) {
-                    tensorStep(s, weight, grad, stepRule);
+                    tensorStep(s, weight, grad, stepRule.lr());
                 } else {
                     ndStep(s, weight, grad, stepRule);
                 }
@@ -269,10 +290,21 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
     private void startBoundStep() {
         stepIndex = taken;
         microBatches++;
-        windowEnds = microBatches % accumulate == 0;
+        windowEnds = microBatches == accumulate;
         if (!windowEnds) {
             return; // the engine sums this micro-batch's gradients into the weights' own
         }
+        windowSize = microBatches;
+        microBatches = 0;
+        stepWindow();
+    }
+
+    /**
+     * Ends an accumulation window of {@link #windowSize} micro-batches: measures the NDArray path's
+     * global norm, then steps every host tensor at once; returns the states of the block.
+     */
+    private List<ParamState> stepWindow() {
+        List<ParamState> all = new ArrayList<>();
         List<ParamState> host = new ArrayList<>();
         List<Pair<String, NDArray>> ndGrads = new ArrayList<>();
         for (Pair<String, Parameter> p : bound.getParameters()) {
@@ -282,111 +314,46 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
                 continue;
             }
             ParamState s = state(param.getId(), w);
+            all.add(s);
             if (s.host) {
-                bindOwnGradient(s, w);
+                HostStep.bindOwnGradient(s, w);
                 host.add(s);
             } else {
+                s.weight = w;
                 ndGrads.add(new Pair<>(s.name, w.getGradient()));
             }
         }
-        if (!host.isEmpty() && !ndGrads.isEmpty() && clip.active()) {
+        if (clip.active() && !host.isEmpty() && !ndGrads.isEmpty()) {
             throw new IllegalStateException("optMaxGradNorm: the block has parameters on both paths (host: "
                     + host.get(0).name + ", NDArray ops: " + ndGrads.get(0).getKey() + "); one global norm needs"
                     + " one path: use optHostKernel(false)");
         }
         if (clip.active() && !ndGrads.isEmpty()) {
-            clip.begin(ndGrads, rescaleGrad / accumulate, clipGrad);
+            clip.begin(ndGrads, windowSize, rescaleGrad, clipGrad);
         }
         if (!host.isEmpty()) {
-            runShared(host, true);
-        } else {
-            taken++;
+            sharedStep().step(host, true, windowSize, rules.lr(stepIndex), store.pending());
         }
+        taken++;
+        return all;
     }
 
-    /** Points {@code s} at its weight's own gradient, re-probing where PyTorch may have moved it. */
-    private void bindOwnGradient(ParamState s, NDArray w) {
-        // The gradient was left all zero by the last step: a view still showing 0 at element 0 may be
-        // memory PyTorch has replaced, so it is probed (cheap elsewhere: a live gradient is rarely 0).
-        if (s.ownGrad == null || s.ownGradView.getInt(0) == 0) {
-            NDArray g = w.getGradient();
-            NDScope.unregister(g);
-            if (s.ownGrad != null && TensorMemory.aliases(s.ownGradView, g.toByteBuffer(true))) {
-                g.close();
-            } else {
-                if (!TensorMemory.viewable(g)) {
-                    g.close();
-                    throw new IllegalStateException("parameter '" + s.name + "': its gradient's memory cannot be"
-                            + " viewed (not a contiguous float32 CPU tensor) while its weight's can");
-                }
-                if (s.ownGrad != null) {
-                    s.ownGrad.close();
-                }
-                s.ownGrad = g;
-                s.ownGradView = TensorMemory.view(g);
-            }
+    private HostStep sharedStep() {
+        if (shared == null) {
+            shared = new HostStep(rule, maxGradNorm, threads, firstCount, rescaleGrad, clipGrad);
         }
-    }
-
-    /**
-     * One core step over {@code host}: gradients prepared (window mean, rescale, element clip), the
-     * core steps all or nothing, then every gradient is zeroed, the step taken or refused.
-     */
-    private void runShared(List<ParamState> host, boolean own) {
-        float divisor = own ? accumulate : 1f;
-        try {
-            for (ParamState s : host) {
-                feed(s, own ? s.ownGradView : s.givenGradView, own, divisor);
-            }
-            if (shared == null) {
-                shared = new HostStep(rule, maxGradNorm, threads, firstCount);
-            }
-            shared.cover(host, store.pending());
-            store.clearPending(host);
-            if (learningRateTracker != null) {
-                shared.setLearningRate(RuleOptimizerBuilder.decimal(trackerLr(host.get(0).id, stepIndex)));
-            }
-            shared.core().step();
-            taken++;
-        } finally {
-            for (ParamState s : host) {
-                s.param.clearGrad();
-                if (own) {
-                    TensorMemory.zero(s.ownGradView);
-                } else {
-                    zeroOwnGradient(s.weight);
-                }
-            }
-        }
-    }
-
-    /** Sets the core's gradient of {@code s}: the memory itself, or a prepared copy where it must change. */
-    private void feed(ParamState s, java.nio.ByteBuffer g, boolean writable, float divisor) {
-        if (divisor == 1f && rescaleGrad == 1f && clipGrad <= 0f) {
-            s.param.setGrad(g, 0);
-            return;
-        }
-        java.nio.ByteBuffer target = g;
-        if (!writable) {
-            if (s.scratch == null) {
-                s.scratch = java.nio.ByteBuffer.allocateDirect(g.capacity()).order(java.nio.ByteOrder.nativeOrder());
-            }
-            target = s.scratch;
-        }
-        TensorMemory.prepare(g, target, s.param.size(), divisor, rescaleGrad, clipGrad);
-        s.param.setGrad(target, 0);
+        return shared;
     }
 
     // ---- declared steps (beginStep) ----
 
     private void declaredUpdate(ParamState s, String id, NDArray weight, NDArray grad) {
-        NDArray given = declared.get(id);
-        if (given == null) {
+        if (!declared.containsKey(id)) {
             throw new IllegalArgumentException("parameter '" + s.name + "' was not declared by beginStep for this step");
         }
         arrived.put(id, weight);
         if (!s.host) {
-            ndStep(s, weight, grad, stepRule(s.adapt, stepIndex));
+            ndStep(s, weight, grad, rules.forStep(s.adapt, stepIndex));
         }
         if (!arrived.keySet().containsAll(declared.keySet())) {
             return;
@@ -395,20 +362,16 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
         for (Map.Entry<String, NDArray> e : declared.entrySet()) {
             ParamState h = store.get(e.getKey(), arrived.get(e.getKey()).getDevice());
             if (h.host) {
-                if (h.givenGrad != e.getValue()) {
-                    h.givenGrad = e.getValue();
-                    h.givenGradView = TensorMemory.view(e.getValue());
-                }
+                HostStep.give(h, e.getValue());
                 host.add(h);
             }
         }
         declared = null;
         arrived.clear();
-        if (host.isEmpty()) {
-            taken++;
-            return;
+        if (!host.isEmpty()) {
+            sharedStep().step(host, false, 1f, rules.lr(stepIndex), store.pending());
         }
-        runShared(host, false);
+        taken++;
     }
 
     // ---- per-tensor steps (no binding) ----
@@ -425,35 +388,19 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
     }
 
     /** The host path for one tensor alone: its own core optimizer, refusal for this tensor only. */
-    private void tensorStep(ParamState s, NDArray weight, NDArray grad, Rule stepRule) {
-        NDArray g32 = grad.getDataType() == DataType.FLOAT32 ? grad : grad.toType(DataType.FLOAT32, false);
-        if (s.givenGrad != g32) {
-            s.givenGrad = g32;
-            s.givenGradView = TensorMemory.view(g32);
+    private void tensorStep(ParamState s, NDArray weight, NDArray grad, double lr) {
+        if (s.solo == null) {
+            s.solo = new HostStep(rule, Double.POSITIVE_INFINITY, 1, firstCount, rescaleGrad, clipGrad);
         }
-        try {
-            feed(s, s.givenGradView, false, 1f);
-            if (s.core == null) {
-                HostStep own = new HostStep(rule, Double.POSITIVE_INFINITY, 1, firstCount);
-                own.cover(List.of(s), store.pending());
-                store.clearPending(List.of(s));
-            }
-            if (s.core.rule(0).lr() != stepRule.lr()) {
-                s.core.setLearningRate(stepRule.lr());
-            }
-            s.core.step();
-        } finally {
-            s.param.clearGrad();
-            s.givenGrad = null; // the caller's array: not kept past this call
-            zeroOwnGradient(weight);
-        }
+        HostStep.give(s, grad.getDataType() == DataType.FLOAT32 ? grad : grad.toType(DataType.FLOAT32, false));
+        s.solo.step(List.of(s), false, 1f, lr, store.pending());
     }
 
     // ---- the NDArray path ----
 
     private void ndStep(ParamState s, NDArray weight, NDArray grad, Rule stepRule) {
         NDArray g = grad;
-        float divisor = bound != null ? accumulate : 1f;
+        float divisor = bound != null ? windowSize : 1f;
         if (divisor != 1f) {
             g = g.div(divisor);
         }
@@ -469,56 +416,7 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
         }
         NdStep.apply(StepConstants.of(stepRule, s.steps + 1), weight, g, s, stepRule.maxRatio());
         s.steps++;
-        zeroOwnGradient(weight);
-    }
-
-    /** Exact zeros in the weight's own gradient (the next backward starts fresh), if it has one. */
-    private static void zeroOwnGradient(NDArray weight) {
-        if (weight.hasGradient()) {
-            NdStep.zero(weight.getGradient());
-        }
-    }
-
-    // ---- rules and the tracker ----
-
-    private Rule stepRule(boolean adapt, long stepsTaken) {
-        if (learningRateTracker == null) {
-            return adapt ? adaptRule : plainRule;
-        }
-        return withLr(adapt, trackerLr("", stepsTaken), "step " + (stepsTaken + 1));
-    }
-
-    private Rule trackerRule(boolean adapt, String parameterId, int globalCount) {
-        if (learningRateTracker == null) {
-            return adapt ? adaptRule : plainRule;
-        }
-        float value = learningRateTracker.getNewValue(parameterId, globalCount);
-        return withLr(adapt, value, "parameter '" + nameOf(parameterId) + "' at update " + globalCount);
-    }
-
-    private float trackerLr(String parameterId, long stepsTaken) {
-        return learningRateTracker.getNewValue(parameterId, Math.toIntExact(firstCount + stepsTaken + 1));
-    }
-
-    private Rule withLr(boolean adapt, float value, String where) {
-        Rule base = adapt ? adaptRule : plainRule;
-        double lr = RuleOptimizerBuilder.decimal(value);
-        if (lr == base.lr()) {
-            return base;
-        }
-        Rule r;
-        try {
-            r = base.toBuilder().lr(lr).build();
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("learning-rate tracker gave " + value + " for " + where + ": "
-                    + e.getMessage(), e);
-        }
-        if (adapt) {
-            adaptRule = r;
-        } else {
-            plainRule = r;
-        }
-        return r;
+        HostStep.zeroOwnGradient(weight);
     }
 
     // ---- per-parameter state ----
@@ -534,6 +432,7 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
             if (s.host && s.weight != weight) {
                 rebind(s, weight);
             }
+            s.weight = weight;
             return s;
         }
         String name = nameOf(parameterId);
@@ -721,7 +620,7 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
         if (shared != null) {
             shared.close();
         }
-        store.close();
+        store.close(); // closes the per-tensor cores too
     }
 
     /** Whether {@link #close()} has been called. */
