@@ -74,33 +74,8 @@ import org.pamadam.rule.TrustRatio;
 public class RuleOptimizer extends Optimizer implements AutoCloseable {
 
     private final Rule rule;
-    private final Pattern plainStep;
-    private final long firstCount;
-    private final boolean hostKernel;
-    private final int accumulate;
-    private final int threads;
-    private final StepRules rules;
     private final StateStore store;
-    private double maxGradNorm;
-    private GlobalNormClip clip;
-    /** The core over every host parameter of a bound block or declared step. */
-    private HostStep shared;
-    private Block bound;
-    /** Parameter id to its path in the bound block. */
-    private final Map<String, String> pathOf = new LinkedHashMap<>();
-    /** Declared by beginStep: id to gradient, and the weights received so far this step. */
-    private Map<String, NDArray> declared;
-    private final Map<String, NDArray> arrived = new LinkedHashMap<>();
-    /** Step detection: the step in progress (1-based; 0 before any). */
-    private long stepNumber;
-    /** Micro-batches in the accumulation window so far; the window's size when it ends. */
-    private int microBatches;
-    private int windowSize = 1;
-    /** Whether the step in progress ends an accumulation window (then it updates). */
-    private boolean windowEnds = true;
-    /** Optimizer steps taken; the 0-based index of the step in progress (the tracker's position). */
-    private long taken;
-    private long stepIndex;
+    private final StepDriver driver;
     private boolean closed;
 
     /**
@@ -113,15 +88,8 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
     protected RuleOptimizer(RuleOptimizerBuilder<?> builder) {
         super(builder);
         this.rule = builder.buildRule();
-        this.plainStep = builder.plainStep();
-        this.firstCount = builder.beginNumUpdate();
-        this.hostKernel = builder.hostKernel();
-        this.accumulate = builder.accumulate();
-        this.threads = builder.threads();
-        this.maxGradNorm = builder.maxGradNorm();
-        this.clip = new GlobalNormClip(maxGradNorm);
-        this.rules = new StepRules(rule, builder.learningRateTracker(), firstCount);
-        this.store = new StateStore(rule, firstCount);
+        this.store = new StateStore(rule, builder.beginNumUpdate(), builder.hostKernel(), builder.plainStep());
+        this.driver = new StepDriver(builder, rule, store, rescaleGrad, clipGrad);
     }
 
     /** A builder for {@code rule}'s kind and hyperparameters (learning rate included). */
@@ -152,17 +120,8 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
      * @throws IllegalStateException after updates without a binding
      */
     public synchronized void bind(Block block) {
-        Objects.requireNonNull(block, "block");
         checkOpen("bind a block");
-        if (bound != block && stepNumber > 0) {
-            throw new IllegalStateException("bind(block) must come before the first update (this optimizer has"
-                    + " already run " + stepNumber + " steps unbound)");
-        }
-        bound = block;
-        pathOf.clear();
-        for (Pair<String, Parameter> p : block.getParameters()) {
-            pathOf.put(p.getValue().getId(), p.getKey());
-        }
+        driver.bind(block);
     }
 
     /**
@@ -176,32 +135,7 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
      */
     public synchronized void beginStep(List<Pair<String, NDArray>> gradients) {
         checkOpen("begin a step");
-        if (bound != null) {
-            throw new IllegalStateException("beginStep: this optimizer is bound to a block, whose gradients it reads");
-        }
-        if (declared != null && !arrived.keySet().containsAll(declared.keySet())) {
-            List<String> missing = new ArrayList<>(declared.keySet());
-            missing.removeAll(arrived.keySet());
-            throw new IllegalStateException("the step declared before got no update for " + names(missing));
-        }
-        Map<String, NDArray> step = new LinkedHashMap<>();
-        List<Pair<String, NDArray>> nd = new ArrayList<>();
-        for (Pair<String, NDArray> g : gradients) {
-            step.put(g.getKey(), g.getValue());
-            if (!(hostKernel && TensorMemory.viewable(g.getValue()))) {
-                nd.add(new Pair<>(nameOf(g.getKey()), g.getValue()));
-            }
-        }
-        if (clip.active()) {
-            try (NDScope scope = new NDScope()) {
-                scope.suppressNotUsedWarning();
-                clip.begin(nd, 1f, rescaleGrad, clipGrad);
-            }
-        }
-        declared = step;
-        arrived.clear();
-        stepNumber++;
-        stepIndex = taken;
+        driver.beginStep(gradients);
     }
 
     /**
@@ -211,28 +145,12 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
      */
     public synchronized boolean flush() {
         checkOpen("flush");
-        if (bound == null || microBatches == 0) {
-            return false;
-        }
-        windowSize = microBatches;
-        microBatches = 0;
-        stepIndex = taken;
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            for (ParamState s : stepWindow()) {
-                if (!s.host) {
-                    ndStep(s, s.weight, s.weight.getGradient(), rules.forStep(s.adapt, stepIndex));
-                }
-            }
-        }
-        windowEnds = true;
-        return true;
+        return driver.flush();
     }
 
     /** The last step's global gradient norm before clipping; NaN without {@code optMaxGradNorm}. */
     public synchronized double lastGradNorm() {
-        double host = shared == null ? Double.NaN : shared.lastGradNorm();
-        return Double.isNaN(host) ? clip.lastNorm() : host;
+        return driver.lastGradNorm();
     }
 
     /** {@inheritDoc} */
@@ -242,245 +160,12 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
         Objects.requireNonNull(parameterId, "parameterId");
         Objects.requireNonNull(weight, () -> "weight of parameter '" + parameterId + "' is null");
         Objects.requireNonNull(grad, () -> "gradient of parameter '" + parameterId + "' is null");
-        Shape shape = weight.getShape();
-        if (!shape.equals(grad.getShape())) {
-            throw new IllegalArgumentException("gradient of parameter '" + nameOf(parameterId) + "' has shape "
-                    + grad.getShape() + ", its weight has shape " + shape);
+        if (!weight.getShape().equals(grad.getShape())) {
+            throw new IllegalArgumentException("gradient of parameter '" + driver.nameOf(parameterId) + "' has shape "
+                    + grad.getShape() + ", its weight has shape " + weight.getShape());
         }
         // DJL's global update number: the tracker's position for per-tensor steps.
-        int updateNumber = updateCount(parameterId);
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            ParamState s = state(parameterId, weight);
-            // A step starts at the first update, and where a parameter (on this device) comes again.
-            boolean first = stepNumber == 0 || s.stamp == stepNumber;
-            if (bound != null) {
-                if (first) {
-                    stepNumber++;
-                    s.stamp = stepNumber; // before the step runs: a refused step is still this step
-                    startBoundStep();
-                }
-                s.stamp = stepNumber;
-                if (windowEnds && !s.host) {
-                    ndStep(s, weight, grad, rules.forStep(s.adapt, stepIndex));
-                }
-            } else if (declared != null) {
-                s.stamp = stepNumber;
-                declaredUpdate(s, parameterId, weight, grad);
-            } else {
-                requireStepKnown();
-                if (first) {
-                    stepNumber++;
-                    stepIndex = taken++;
-                }
-                s.stamp = stepNumber;
-                Rule stepRule = rules.forUpdate(s.adapt, parameterId, s.name, updateNumber);
-                if (s.host) {
-                    tensorStep(s, weight, grad, stepRule.lr());
-                } else {
-                    ndStep(s, weight, grad, stepRule);
-                }
-            }
-        }
-    }
-
-    // ---- bound block: one core step per Trainer.step ----
-
-    /** The first update of a Trainer.step: ends a micro-batch; at a window's end steps every host tensor. */
-    private void startBoundStep() {
-        stepIndex = taken;
-        microBatches++;
-        windowEnds = microBatches == accumulate;
-        if (!windowEnds) {
-            return; // the engine sums this micro-batch's gradients into the weights' own
-        }
-        windowSize = microBatches;
-        microBatches = 0;
-        stepWindow();
-    }
-
-    /**
-     * Ends an accumulation window of {@link #windowSize} micro-batches: measures the NDArray path's
-     * global norm, then steps every host tensor at once; returns the states of the block.
-     */
-    private List<ParamState> stepWindow() {
-        List<ParamState> all = new ArrayList<>();
-        List<ParamState> host = new ArrayList<>();
-        List<Pair<String, NDArray>> ndGrads = new ArrayList<>();
-        for (Pair<String, Parameter> p : bound.getParameters()) {
-            Parameter param = p.getValue();
-            NDArray w = param.isInitialized() ? param.getArray() : null;
-            if (w == null || !param.requiresGradient() || !w.hasGradient()) {
-                continue;
-            }
-            ParamState s = state(param.getId(), w);
-            all.add(s);
-            if (s.host) {
-                HostStep.bindOwnGradient(s, w);
-                host.add(s);
-            } else {
-                s.weight = w;
-                ndGrads.add(new Pair<>(s.name, w.getGradient()));
-            }
-        }
-        if (clip.active() && !host.isEmpty() && !ndGrads.isEmpty()) {
-            throw new IllegalStateException("optMaxGradNorm: the block has parameters on both paths (host: "
-                    + host.get(0).name + ", NDArray ops: " + ndGrads.get(0).getKey() + "); one global norm needs"
-                    + " one path: use optHostKernel(false)");
-        }
-        if (clip.active() && !ndGrads.isEmpty()) {
-            clip.begin(ndGrads, windowSize, rescaleGrad, clipGrad);
-        }
-        if (!host.isEmpty()) {
-            sharedStep().step(host, true, windowSize, rules.lr(stepIndex), store.pending());
-        }
-        taken++;
-        return all;
-    }
-
-    private HostStep sharedStep() {
-        if (shared == null) {
-            shared = new HostStep(rule, maxGradNorm, threads, firstCount, rescaleGrad, clipGrad);
-        }
-        return shared;
-    }
-
-    // ---- declared steps (beginStep) ----
-
-    private void declaredUpdate(ParamState s, String id, NDArray weight, NDArray grad) {
-        if (!declared.containsKey(id)) {
-            throw new IllegalArgumentException("parameter '" + s.name + "' was not declared by beginStep for this step");
-        }
-        arrived.put(id, weight);
-        if (!s.host) {
-            ndStep(s, weight, grad, rules.forStep(s.adapt, stepIndex));
-        }
-        if (!arrived.keySet().containsAll(declared.keySet())) {
-            return;
-        }
-        List<ParamState> host = new ArrayList<>();
-        for (Map.Entry<String, NDArray> e : declared.entrySet()) {
-            ParamState h = store.get(e.getKey(), arrived.get(e.getKey()).getDevice());
-            if (h.host) {
-                HostStep.give(h, e.getValue());
-                host.add(h);
-            }
-        }
-        declared = null;
-        arrived.clear();
-        if (!host.isEmpty()) {
-            sharedStep().step(host, false, 1f, rules.lr(stepIndex), store.pending());
-        }
-        taken++;
-    }
-
-    // ---- per-tensor steps (no binding) ----
-
-    private void requireStepKnown() {
-        if (clip.active()) {
-            throw new IllegalStateException("optMaxGradNorm: the global norm needs every gradient of the step;"
-                    + " call bind(block) once, or beginStep(gradients) before every step");
-        }
-        if (accumulate > 1) {
-            throw new IllegalStateException("optAccumulate(" + accumulate + "): accumulation needs the step's"
-                    + " boundaries; call bind(block) once after trainer.initialize");
-        }
-    }
-
-    /** The host path for one tensor alone: its own core optimizer, refusal for this tensor only. */
-    private void tensorStep(ParamState s, NDArray weight, NDArray grad, double lr) {
-        if (s.solo == null) {
-            s.solo = new HostStep(rule, Double.POSITIVE_INFINITY, 1, firstCount, rescaleGrad, clipGrad);
-        }
-        HostStep.give(s, grad.getDataType() == DataType.FLOAT32 ? grad : grad.toType(DataType.FLOAT32, false));
-        s.solo.step(List.of(s), false, 1f, lr, store.pending());
-    }
-
-    // ---- the NDArray path ----
-
-    private void ndStep(ParamState s, NDArray weight, NDArray grad, Rule stepRule) {
-        NDArray g = grad;
-        float divisor = bound != null ? windowSize : 1f;
-        if (divisor != 1f) {
-            g = g.div(divisor);
-        }
-        if (rescaleGrad != 1f) {
-            g = g.mul(rescaleGrad);
-        }
-        if (clipGrad > 0f) {
-            g = g.clip(-clipGrad, clipGrad);
-        }
-        float factor = clip.scale();
-        if (factor != 1f) {
-            g = g.mul(factor); // last, as the core reads g * factor
-        }
-        NdStep.apply(StepConstants.of(stepRule, s.steps + 1), weight, g, s, stepRule.maxRatio());
-        s.steps++;
-        HostStep.zeroOwnGradient(weight);
-    }
-
-    // ---- per-parameter state ----
-
-    /** This parameter's state on the weight's device, created at its first update. */
-    private ParamState state(String parameterId, NDArray weight) {
-        ParamState s = store.get(parameterId, weight.getDevice());
-        if (s != null) {
-            if (!s.shape.equals(weight.getShape())) {
-                throw new IllegalArgumentException("parameter '" + s.name + "' has shape " + weight.getShape()
-                        + " but had shape " + s.shape + " when this optimizer first updated it");
-            }
-            if (s.host && s.weight != weight) {
-                rebind(s, weight);
-            }
-            s.weight = weight;
-            return s;
-        }
-        String name = nameOf(parameterId);
-        boolean adapt = rule.adapt() && !plainStepFor(parameterId, name, weight.getName());
-        boolean host = hostKernel && TensorMemory.viewable(weight);
-        s = new ParamState(parameterId, name, weight.getDevice(), weight.getShape(), adapt, host, firstCount);
-        if (host) {
-            s.weight = weight;
-            s.param = Param.ofBuffer(name, s.dims(), TensorMemory.view(weight), 0);
-        } else {
-            store.createNdState(s, weight);
-        }
-        store.add(s);
-        return s;
-    }
-
-    /** A new array for a host parameter (the framework reallocated it): view its memory, keep the state. */
-    private void rebind(ParamState s, NDArray weight) {
-        if (!TensorMemory.viewable(weight)) {
-            throw new IllegalArgumentException("parameter '" + s.name + "' was a viewable float32 CPU tensor and"
-                    + " now is not (" + weight.getDevice() + ", " + weight.getDataType() + "): its state cannot follow it");
-        }
-        s.param.rebind(TensorMemory.view(weight), 0);
-        s.weight = weight;
-        if (s.ownGrad != null) {
-            s.ownGrad.close();
-            s.ownGrad = null;
-            s.ownGradView = null;
-        }
-    }
-
-    private boolean plainStepFor(String parameterId, String path, String name) {
-        return plainStep != null && (plainStep.matcher(parameterId).matches() || plainStep.matcher(path).matches()
-                || (name != null && plainStep.matcher(name).matches()));
-    }
-
-    /** The parameter's path in the bound block, else its id. */
-    private String nameOf(String parameterId) {
-        String path = pathOf.get(parameterId);
-        return path == null ? parameterId : path;
-    }
-
-    private String names(List<String> ids) {
-        List<String> out = new ArrayList<>();
-        for (String id : ids) {
-            out.add("'" + nameOf(id) + "'");
-        }
-        return String.join(", ", out);
+        driver.update(parameterId, weight, grad, updateCount(parameterId));
     }
 
     private void checkOpen(String what) {
@@ -498,7 +183,7 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
      * bound and the optimizer steps taken. Reads moments back from the device.
      */
     public synchronized OptimizerState state() {
-        return store.save(maxGradNorm, taken);
+        return store.save(driver.maxGradNorm(), driver.taken());
     }
 
     /**
@@ -508,24 +193,12 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
      */
     public synchronized void load(OptimizerState state) {
         checkOpen("load a state");
-        if (stepNumber > 0) {
+        if (driver.hasSteps()) {
             throw new IllegalArgumentException("load the optimizer state before the first update");
         }
-        store.load(state, bound == null ? null : shapesById());
+        store.load(state, driver.boundShapes());
         // The saved recipe replaces the live one, as the core's load does.
-        maxGradNorm = state.maxGradNorm();
-        clip = new GlobalNormClip(maxGradNorm);
-        taken = state.steps();
-    }
-
-    private Map<String, Shape> shapesById() {
-        Map<String, Shape> out = new LinkedHashMap<>();
-        for (Pair<String, Parameter> p : bound.getParameters()) {
-            if (p.getValue().isInitialized()) {
-                out.put(p.getValue().getId(), p.getValue().getArray().getShape());
-            }
-        }
-        return out;
+        driver.restored(state.maxGradNorm(), state.steps());
     }
 
     // ---- telemetry (reads back from the device: not for the hot path) ----
@@ -566,7 +239,7 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
 
     /** Optimizer steps taken (refused ones not counted; with accumulation, windows, not micro-batches). */
     public synchronized long stepCount() {
-        return taken;
+        return driver.taken();
     }
 
     /** Steps of this parameter in which the rule's {@code maxRatio} lowered its trust ratio. */
@@ -604,7 +277,7 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
         if (s == null) {
             throw new IllegalArgumentException(closed
                     ? rule.name() + " optimizer is closed; its state is gone"
-                    : "parameter '" + nameOf(parameterId) + "' has not been updated by this " + rule.name()
+                    : "parameter '" + driver.nameOf(parameterId) + "' has not been updated by this " + rule.name()
                             + " optimizer (updated: " + store.size() + " parameters)");
         }
         return s;
@@ -617,9 +290,7 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
             return;
         }
         closed = true;
-        if (shared != null) {
-            shared.close();
-        }
+        driver.close();
         store.close(); // closes the per-tensor cores too
     }
 

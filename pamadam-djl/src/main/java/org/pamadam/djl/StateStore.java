@@ -13,6 +13,8 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
+import org.pamadam.optim.Param;
 import org.pamadam.optim.Optimizer;
 import org.pamadam.optim.OptimizerState;
 import org.pamadam.rule.Moments;
@@ -33,10 +35,63 @@ final class StateStore implements AutoCloseable {
     /** Owns the NDArray path's state arrays. */
     private NDManager manager;
 
-    StateStore(Rule rule, long firstCount) {
+    private final boolean hostKernel;
+    private final Pattern plainStep;
+
+    StateStore(Rule rule, long firstCount, boolean hostKernel, Pattern plainStep) {
         this.rule = rule;
         this.firstCount = firstCount;
+        this.hostKernel = hostKernel;
+        this.plainStep = plainStep;
     }
+
+    /** This parameter's state on the weight's device, created at its first update. */
+    ParamState obtain(String parameterId, String name, NDArray weight) {
+        ParamState s = get(parameterId, weight.getDevice());
+        if (s != null) {
+            if (!s.shape.equals(weight.getShape())) {
+                throw new IllegalArgumentException("parameter '" + s.name + "' has shape " + weight.getShape()
+                        + " but had shape " + s.shape + " when this optimizer first updated it");
+            }
+            if (s.host && s.weight != weight) {
+                rebind(s, weight);
+            }
+            s.weight = weight;
+            return s;
+        }
+        boolean adapt = rule.adapt() && !plainStepFor(parameterId, name, weight.getName());
+        boolean host = hostKernel && TensorMemory.viewable(weight);
+        s = new ParamState(parameterId, name, weight.getDevice(), weight.getShape(), adapt, host, firstCount);
+        if (host) {
+            s.weight = weight;
+            s.param = Param.ofBuffer(name, s.dims(), TensorMemory.view(weight), 0);
+        } else {
+            createNdState(s, weight);
+        }
+        add(s);
+        return s;
+    }
+
+    /** A new array for a host parameter (the framework reallocated it): view its memory, keep the state. */
+    private static void rebind(ParamState s, NDArray weight) {
+        if (!TensorMemory.viewable(weight)) {
+            throw new IllegalArgumentException("parameter '" + s.name + "' was a viewable float32 CPU tensor and"
+                    + " now is not (" + weight.getDevice() + ", " + weight.getDataType() + "): its state cannot follow it");
+        }
+        s.param.rebind(TensorMemory.view(weight), 0);
+        s.weight = weight;
+        if (s.ownGrad != null) {
+            s.ownGrad.close();
+            s.ownGrad = null;
+            s.ownGradView = null;
+        }
+    }
+
+    private boolean plainStepFor(String parameterId, String path, String name) {
+        return plainStep != null && (plainStep.matcher(parameterId).matches() || plainStep.matcher(path).matches()
+                || (name != null && plainStep.matcher(name).matches()));
+    }
+
 
     ParamState get(String id, Device device) {
         Map<Device, ParamState> perDevice = states.get(id);

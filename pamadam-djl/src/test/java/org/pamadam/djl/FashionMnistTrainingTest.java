@@ -60,6 +60,7 @@ class FashionMnistTrainingTest {
             double accuracy;
             try (Trainer trainer = model.newTrainer(config)) {
                 trainer.initialize(new Shape(BATCH, train.features()));
+                optimizer.bind(mlp); // one core step over every parameter per Trainer.step()
                 EasyTrain.fit(trainer, EPOCHS, trainSet, null);
                 accuracy = accuracy(trainer, manager, test);
             }

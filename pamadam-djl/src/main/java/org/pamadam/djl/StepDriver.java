@@ -1,0 +1,410 @@
+package org.pamadam.djl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+import org.pamadam.optim.OptimizerState;
+import org.pamadam.optim.StepConstants;
+import org.pamadam.rule.Rule;
+
+/**
+ * How {@link RuleOptimizer}'s steps run: it tells DJL's {@code update} calls apart into steps (a
+ * step starts at the first update, and where a parameter comes again on the same device), and runs
+ * each step on its path, as {@link RuleOptimizer}'s description says: a bound block's step, a
+ * declared step, or a tensor alone on the host path (the core, through {@link HostStep}), and
+ * {@link NdStep} elsewhere. It also counts micro-batches for accumulation and optimizer steps for
+ * the tracker. Not thread-safe: {@link RuleOptimizer} synchronises.
+ */
+final class StepDriver {
+    private final Rule rule;
+    private final float rescaleGrad;
+    private final float clipGrad;
+    private final Pattern plainStep;
+    private final long firstCount;
+    private final boolean hostKernel;
+    private final int accumulate;
+    private final int threads;
+    private final StepRules rules;
+    private final StateStore store;
+    private double maxGradNorm;
+    private GlobalNormClip clip;
+    /** The core over every host parameter of a bound block or declared step. */
+    private HostStep shared;
+    private Block bound;
+    /** Parameter id to its path in the bound block. */
+    private final Map<String, String> pathOf = new LinkedHashMap<>();
+    /** Declared by beginStep: id to gradient, and the weights received so far this step. */
+    private Map<String, NDArray> declared;
+    private final Map<String, NDArray> arrived = new LinkedHashMap<>();
+    /** Step detection: the step in progress (1-based; 0 before any). */
+    private long stepNumber;
+    /** Micro-batches in the accumulation window so far; the window's size when it ends. */
+    private int microBatches;
+    private int windowSize = 1;
+    /** Whether the step in progress ends an accumulation window (then it updates). */
+    private boolean windowEnds = true;
+    /** Optimizer steps taken; the 0-based index of the step in progress (the tracker's position). */
+    private long taken;
+    private long stepIndex;
+
+
+    StepDriver(RuleOptimizerBuilder<?> builder, Rule rule, StateStore store, float rescaleGrad, float clipGrad) {
+        this.rule = rule;
+        this.rescaleGrad = rescaleGrad;
+        this.clipGrad = clipGrad;
+        this.plainStep = builder.plainStep();
+        this.firstCount = builder.beginNumUpdate();
+        this.hostKernel = builder.hostKernel();
+        this.accumulate = builder.accumulate();
+        this.threads = builder.threads();
+        this.maxGradNorm = builder.maxGradNorm();
+        this.clip = new GlobalNormClip(maxGradNorm);
+        this.rules = new StepRules(rule, builder.learningRateTracker(), firstCount);
+        this.store = store;
+    }
+
+    /**
+     * Binds the model's block: from now on each {@code Trainer.step()} is one step of the core over
+     * every parameter of the block (see the class description), parameters are named by their path,
+     * and global-norm clipping and accumulation can run. Call once, after {@code trainer.initialize},
+     * before the first update.
+     *
+     * @throws IllegalStateException after updates without a binding
+     */
+    void bind(Block block) {
+        Objects.requireNonNull(block, "block");
+        if (bound != block && stepNumber > 0) {
+            throw new IllegalStateException("bind(block) must come before the first update (this optimizer has"
+                    + " already run " + stepNumber + " steps unbound)");
+        }
+        bound = block;
+        pathOf.clear();
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            pathOf.put(p.getValue().getId(), p.getKey());
+        }
+    }
+
+    /**
+     * Declares the gradients (parameter id, gradient) of the step about to run, for a caller that is
+     * not a bound {@code Trainer}: the host path then steps them all at once at the last of the
+     * step's {@code update} calls (all or nothing, clipped by the global norm), and the NDArray
+     * path clips with their global norm. The arrays stay the caller's: they are read, never
+     * written. A non-finite global norm on the NDArray path is refused here, before any update.
+     *
+     * @throws IllegalStateException when the previous declared step did not receive all its updates
+     */
+    void beginStep(List<Pair<String, NDArray>> gradients) {
+        if (bound != null) {
+            throw new IllegalStateException("beginStep: this optimizer is bound to a block, whose gradients it reads");
+        }
+        if (declared != null && !arrived.keySet().containsAll(declared.keySet())) {
+            List<String> missing = new ArrayList<>(declared.keySet());
+            missing.removeAll(arrived.keySet());
+            throw new IllegalStateException("the step declared before got no update for " + names(missing));
+        }
+        Map<String, NDArray> step = new LinkedHashMap<>();
+        List<Pair<String, NDArray>> nd = new ArrayList<>();
+        for (Pair<String, NDArray> g : gradients) {
+            step.put(g.getKey(), g.getValue());
+            if (!(hostKernel && TensorMemory.viewable(g.getValue()))) {
+                nd.add(new Pair<>(nameOf(g.getKey()), g.getValue()));
+            }
+        }
+        if (clip.active()) {
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                clip.begin(nd, 1f, rescaleGrad, clipGrad);
+            }
+        }
+        declared = step;
+        arrived.clear();
+        stepNumber++;
+        stepIndex = taken;
+    }
+
+    /**
+     * With {@code optAccumulate}: steps with the micro-batches collected so far (their mean), e.g. at
+     * the end of an epoch whose batch count k does not divide. Returns false (nothing done) when the
+     * window is empty.
+     */
+    boolean flush() {
+        if (bound == null || microBatches == 0) {
+            return false;
+        }
+        windowSize = microBatches;
+        microBatches = 0;
+        stepIndex = taken;
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            for (ParamState s : stepWindow()) {
+                if (!s.host) {
+                    ndStep(s, s.weight, s.weight.getGradient(), rules.forStep(s.adapt, stepIndex));
+                }
+            }
+        }
+        windowEnds = true;
+        return true;
+    }
+
+    /** The last step's global gradient norm before clipping; NaN without {@code optMaxGradNorm}. */
+    double lastGradNorm() {
+        double host = shared == null ? Double.NaN : shared.lastGradNorm();
+        return Double.isNaN(host) ? clip.lastNorm() : host;
+    }
+
+    /** One of DJL's update calls; {@code updateNumber} is DJL's global update number of the parameter. */
+    void update(String parameterId, NDArray weight, NDArray grad, int updateNumber) {
+        Objects.requireNonNull(parameterId, "parameterId");
+        Objects.requireNonNull(weight, () -> "weight of parameter '" + parameterId + "' is null");
+        Objects.requireNonNull(grad, () -> "gradient of parameter '" + parameterId + "' is null");
+        Shape shape = weight.getShape();
+        if (!shape.equals(grad.getShape())) {
+            throw new IllegalArgumentException("gradient of parameter '" + nameOf(parameterId) + "' has shape "
+                    + grad.getShape() + ", its weight has shape " + shape);
+        }
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            ParamState s = state(parameterId, weight);
+            // A step starts at the first update, and where a parameter (on this device) comes again.
+            boolean first = stepNumber == 0 || s.stamp == stepNumber;
+            if (bound != null) {
+                if (first) {
+                    stepNumber++;
+                    s.stamp = stepNumber; // before the step runs: a refused step is still this step
+                    startBoundStep();
+                }
+                s.stamp = stepNumber;
+                if (windowEnds && !s.host) {
+                    ndStep(s, weight, grad, rules.forStep(s.adapt, stepIndex));
+                }
+            } else if (declared != null) {
+                s.stamp = stepNumber;
+                declaredUpdate(s, parameterId, weight, grad);
+            } else {
+                requireStepKnown();
+                if (first) {
+                    stepNumber++;
+                    stepIndex = taken++;
+                }
+                s.stamp = stepNumber;
+                Rule stepRule = rules.forUpdate(s.adapt, parameterId, s.name, updateNumber);
+                if (s.host) {
+                    tensorStep(s, weight, grad, stepRule.lr());
+                } else {
+                    ndStep(s, weight, grad, stepRule);
+                }
+            }
+        }
+    }
+
+    // ---- bound block: one core step per Trainer.step ----
+
+    /** The first update of a Trainer.step: ends a micro-batch; at a window's end steps every host tensor. */
+    private void startBoundStep() {
+        stepIndex = taken;
+        microBatches++;
+        windowEnds = microBatches == accumulate;
+        if (!windowEnds) {
+            return; // the engine sums this micro-batch's gradients into the weights' own
+        }
+        windowSize = microBatches;
+        microBatches = 0;
+        stepWindow();
+    }
+
+    /**
+     * Ends an accumulation window of {@link #windowSize} micro-batches: measures the NDArray path's
+     * global norm, then steps every host tensor at once; returns the states of the block.
+     */
+    private List<ParamState> stepWindow() {
+        List<ParamState> all = new ArrayList<>();
+        List<ParamState> host = new ArrayList<>();
+        List<Pair<String, NDArray>> ndGrads = new ArrayList<>();
+        for (Pair<String, Parameter> p : bound.getParameters()) {
+            Parameter param = p.getValue();
+            NDArray w = param.isInitialized() ? param.getArray() : null;
+            if (w == null || !param.requiresGradient() || !w.hasGradient()) {
+                continue;
+            }
+            ParamState s = state(param.getId(), w);
+            all.add(s);
+            if (s.host) {
+                HostStep.bindOwnGradient(s, w);
+                host.add(s);
+            } else {
+                s.weight = w;
+                ndGrads.add(new Pair<>(s.name, w.getGradient()));
+            }
+        }
+        if (clip.active() && !host.isEmpty() && !ndGrads.isEmpty()) {
+            throw new IllegalStateException("optMaxGradNorm: the block has parameters on both paths (host: "
+                    + host.get(0).name + ", NDArray ops: " + ndGrads.get(0).getKey() + "); one global norm needs"
+                    + " one path: use optHostKernel(false)");
+        }
+        if (clip.active() && !ndGrads.isEmpty()) {
+            clip.begin(ndGrads, windowSize, rescaleGrad, clipGrad);
+        }
+        if (!host.isEmpty()) {
+            sharedStep().step(host, true, windowSize, rules.lr(stepIndex), store.pending());
+        }
+        taken++;
+        return all;
+    }
+
+    private HostStep sharedStep() {
+        if (shared == null) {
+            shared = new HostStep(rule, maxGradNorm, threads, firstCount, rescaleGrad, clipGrad);
+        }
+        return shared;
+    }
+
+    // ---- declared steps (beginStep) ----
+
+    private void declaredUpdate(ParamState s, String id, NDArray weight, NDArray grad) {
+        if (!declared.containsKey(id)) {
+            throw new IllegalArgumentException("parameter '" + s.name + "' was not declared by beginStep for this step");
+        }
+        arrived.put(id, weight);
+        if (!s.host) {
+            ndStep(s, weight, grad, rules.forStep(s.adapt, stepIndex));
+        }
+        if (!arrived.keySet().containsAll(declared.keySet())) {
+            return;
+        }
+        List<ParamState> host = new ArrayList<>();
+        for (Map.Entry<String, NDArray> e : declared.entrySet()) {
+            ParamState h = store.get(e.getKey(), arrived.get(e.getKey()).getDevice());
+            if (h.host) {
+                HostStep.give(h, e.getValue());
+                host.add(h);
+            }
+        }
+        declared = null;
+        arrived.clear();
+        if (!host.isEmpty()) {
+            sharedStep().step(host, false, 1f, rules.lr(stepIndex), store.pending());
+        }
+        taken++;
+    }
+
+    // ---- per-tensor steps (no binding) ----
+
+    private void requireStepKnown() {
+        if (clip.active()) {
+            throw new IllegalStateException("optMaxGradNorm: the global norm needs every gradient of the step;"
+                    + " call bind(block) once, or beginStep(gradients) before every step");
+        }
+        if (accumulate > 1) {
+            throw new IllegalStateException("optAccumulate(" + accumulate + "): accumulation needs the step's"
+                    + " boundaries; call bind(block) once after trainer.initialize");
+        }
+    }
+
+    /** The host path for one tensor alone: its own core optimizer, refusal for this tensor only. */
+    private void tensorStep(ParamState s, NDArray weight, NDArray grad, double lr) {
+        if (s.solo == null) {
+            s.solo = new HostStep(rule, Double.POSITIVE_INFINITY, 1, firstCount, rescaleGrad, clipGrad);
+        }
+        HostStep.give(s, grad.getDataType() == DataType.FLOAT32 ? grad : grad.toType(DataType.FLOAT32, false));
+        s.solo.step(List.of(s), false, 1f, lr, store.pending());
+    }
+
+    // ---- the NDArray path ----
+
+    private void ndStep(ParamState s, NDArray weight, NDArray grad, Rule stepRule) {
+        NDArray g = grad;
+        float divisor = bound != null ? windowSize : 1f;
+        if (divisor != 1f) {
+            g = g.div(divisor);
+        }
+        if (rescaleGrad != 1f) {
+            g = g.mul(rescaleGrad);
+        }
+        if (clipGrad > 0f) {
+            g = g.clip(-clipGrad, clipGrad);
+        }
+        float factor = clip.scale();
+        if (factor != 1f) {
+            g = g.mul(factor); // last, as the core reads g * factor
+        }
+        NdStep.apply(StepConstants.of(stepRule, s.steps + 1), weight, g, s, stepRule.maxRatio());
+        s.steps++;
+        HostStep.zeroOwnGradient(weight);
+    }
+
+    // ---- per-parameter state ----
+
+    /** This parameter's state on the weight's device, created at its first update. */
+    private ParamState state(String parameterId, NDArray weight) {
+        return store.obtain(parameterId, nameOf(parameterId), weight);
+    }
+
+    /** The parameter's path in the bound block, else its id. */
+    String nameOf(String parameterId) {
+        String path = pathOf.get(parameterId);
+        return path == null ? parameterId : path;
+    }
+
+    private String names(List<String> ids) {
+        List<String> out = new ArrayList<>();
+        for (String id : ids) {
+            out.add("'" + nameOf(id) + "'");
+        }
+        return String.join(", ", out);
+    }
+
+    // ---- what the facade reads ----
+
+    long taken() {
+        return taken;
+    }
+
+    long stepNumber() {
+        return stepNumber;
+    }
+
+    double maxGradNorm() {
+        return maxGradNorm;
+    }
+
+    boolean hasSteps() {
+        return stepNumber > 0;
+    }
+
+    /** After a checkpoint load: its global-norm bound and its count of optimizer steps. */
+    void restored(double savedMaxGradNorm, long steps) {
+        maxGradNorm = savedMaxGradNorm;
+        clip = new GlobalNormClip(maxGradNorm);
+        taken = steps;
+    }
+
+    /** The shapes of the bound block's parameters by id, or null without a bound block. */
+    Map<String, Shape> boundShapes() {
+        if (bound == null) {
+            return null;
+        }
+        Map<String, Shape> out = new LinkedHashMap<>();
+        for (Pair<String, Parameter> p : bound.getParameters()) {
+            if (p.getValue().isInitialized()) {
+                out.put(p.getValue().getId(), p.getValue().getArray().getShape());
+            }
+        }
+        return out;
+    }
+
+    void close() {
+        if (shared != null) {
+            shared.close();
+        }
+    }
+}
