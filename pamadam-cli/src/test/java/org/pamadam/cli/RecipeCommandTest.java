@@ -46,9 +46,6 @@ class RecipeCommandTest {
         assertTrue(exp.err().contains("--schedule exp needs --gamma"), exp.err());
         Cli.Outcome step = Cli.run("train", "--schedule", "step", "--data", data.toString());
         assertTrue(step.err().contains("--schedule step needs --step-size"), step.err());
-        Cli.Outcome djl = Cli.run("train", "--accumulate", "2", "--data", data.toString());
-        assertEquals(Main.BAD_INPUT, djl.code());
-        assertTrue(djl.err().contains("--accumulate is not offered by the djl engine"), djl.err());
         Cli.Outcome accumulate = Cli.run("train", "--engine", "dl4j", "--accumulate", "2", "--data", data.toString());
         assertTrue(accumulate.err().contains("--accumulate is not offered by the dl4j engines"), accumulate.err());
         Cli.Outcome warmup = Cli.run("train", "--engine", "dl4j", "--schedule", "cosine", "--warmup", "100",

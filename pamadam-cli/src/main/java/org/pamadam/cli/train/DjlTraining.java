@@ -36,22 +36,8 @@ public final class DjlTraining implements TrainingEngine {
         return "djl";
     }
 
-    /**
-     * pamadam-djl's optimizer steps one parameter at a time as DJL's Trainer calls it, so it has no
-     * window to accumulate micro-batches over. (The ratio clamp is the rule's; the global norm is read
-     * from the bound block at each step's first update.)
-     */
-    @Override
-    public void check(RunSpec spec) {
-        if (spec.recipe().accumulate() > 1) {
-            throw new IllegalArgumentException("--accumulate is not offered by the djl engine yet (the DJL adapter "
-                    + "updates one parameter at a time); use --engine dl4j");
-        }
-    }
-
     @Override
     public Session open(RunSpec spec, FashionMnist.Data data) {
-        check(spec);
         if (System.getenv("DJL_OFFLINE") == null) {
             System.setProperty("ai.djl.offline", "true");
         }
@@ -67,22 +53,23 @@ public final class DjlTraining implements TrainingEngine {
         if (recipe.maxGradNorm() != null) {
             builder.optMaxGradNorm(recipe.maxGradNorm().floatValue());
         }
+        // k Trainer.step() calls make one optimizer step (PyTorch sums the k gradients in place).
+        builder.optAccumulate(recipe.accumulate());
         int batches = (data.train().count() + spec.batchSize() - 1) / spec.batchSize();
         org.pamadam.schedule.Schedule schedule = recipe.schedule(recipe.optimizerSteps(spec.epochs(), batches));
-        RuleOptimizer[] built = new RuleOptimizer[1];
         if (schedule != null) {
             double base = spec.lr();
-            // The schedule's position is the parameter's own step count (restored with a checkpoint),
-            // not DJL's update number, which restarts at 0 in a resumed process.
-            builder.optLearningRateTracker((id, numUpdate) -> (float) schedule.lr(base,
-                    built[0] == null ? 0 : built[0].stepCount(id)));
+            // The bound optimizer asks its tracker with its own count of optimizer steps plus one:
+            // windows, not micro-batches, and restored with a checkpoint.
+            builder.optLearningRateTracker((id, step) -> (float) schedule.lr(base, step - 1L));
         }
         RuleOptimizer optimizer = builder.build();
-        built[0] = optimizer;
         Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
                 .optOptimizer(optimizer).optDevices(new Device[] {Device.cpu()}));
         trainer.initialize(Models.inputShape(spec.model(), spec.batchSize()));
-        optimizer.bind(model.getBlock()); // the global norm, where --max-grad-norm asks for it
+        // One core step over every parameter per Trainer.step(), all or nothing; the global norm and
+        // the accumulation window need it too.
+        optimizer.bind(model.getBlock());
         return new DjlSession(spec, data, model, trainer, optimizer);
     }
 
@@ -128,6 +115,11 @@ public final class DjlTraining implements TrainingEngine {
                 }
                 progress.batch(b + 1, batches, lossSum / Math.min(n, from + size), from + size);
             }
+            // A window the epoch's batch count does not fill is stepped with the batches it has, so
+            // an epoch ends on a whole optimizer step (Recipe.optimizerSteps counts it).
+            long t0 = System.nanoTime();
+            optimizer.flush();
+            optNanos += System.nanoTime() - t0;
             double seconds = (System.nanoTime() - start) / 1e9;
             double[] test = evaluate(data.test());
             return new EpochMetrics(spec, epoch, lossSum / n, test[0], test[1], seconds,
