@@ -40,6 +40,31 @@ class GoldenDjlReplayTest {
         assertTrue(result.ok(), name);
     }
 
+    /**
+     * The host path is the core's step on the tensors' memory: its replay has exactly the core
+     * engine's errors against the trace, tensor by tensor (so the same bytes, up to an error that
+     * cancels exactly, which random traces do not produce).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("names")
+    void theHostPathReplaysWithTheCoresBytes(String name) {
+        Trace trace = Golden.load(name);
+        Replay.Result djl = Replay.run(trace, new DjlEngine(true));
+        Replay.Result core = Replay.run(trace, Replay.engine("core"));
+        for (int i = 0; i < core.tensors().size(); i++) {
+            Replay.TensorReport want = core.tensors().get(i);
+            Replay.TensorReport got = djl.tensors().get(i);
+            assertEquals(want.name(), got.name());
+            assertEquals(want.paramError(), got.paramError(), 0.0, name + "/" + want.name() + " parameter error");
+            assertEquals(want.ratioError(), got.ratioError(), 0.0, name + "/" + want.name() + " ratio error");
+            assertEquals(want.stepsTaken(), got.stepsTaken());
+        }
+    }
+
+    static Stream<String> names() {
+        return Stream.concat(Golden.NAMES.stream(), Golden.CLIPPED.stream());
+    }
+
     @Test
     void isFoundByServiceLoaderUnderItsName() {
         assertInstanceOf(DjlEngine.class, Replay.engine("djl"));
