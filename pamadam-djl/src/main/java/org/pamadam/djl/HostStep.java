@@ -178,7 +178,6 @@ final class HostStep implements AutoCloseable {
                 if (own) {
                     TensorMemory.zero(s.ownGradView);
                 } else {
-                    s.givenGrad = null; // the caller's array: not kept past the step
                     zeroOwnGradient(s.weight);
                 }
             }
@@ -204,7 +203,18 @@ final class HostStep implements AutoCloseable {
 
     /** Gives {@code s} the caller's gradient array for the next step (its view is kept while it is the same array). */
     static void give(ParamState s, NDArray grad) {
-        if (s.givenGrad != grad) {
+        if (s.givenGrad == grad) {
+            return;
+        }
+        // Two views are kept, for callers that alternate two arrays (a benchmark's +g and -g).
+        NDArray other = s.otherGrad;
+        ByteBuffer otherView = s.otherGradView;
+        s.otherGrad = s.givenGrad;
+        s.otherGradView = s.givenGradView;
+        if (other == grad) {
+            s.givenGrad = other;
+            s.givenGradView = otherView;
+        } else {
             s.givenGrad = grad;
             s.givenGradView = TensorMemory.view(grad);
         }

@@ -44,6 +44,9 @@ final class ParamState {
     /** The caller's gradient array last viewed, and its view (explicit steps). */
     NDArray givenGrad;
     ByteBuffer givenGradView;
+    /** The array given before that, and its view: an array is only viewed again when it is neither. */
+    NDArray otherGrad;
+    ByteBuffer otherGradView;
     /** Off-heap copy of the gradient when it must be changed (rescale, clip) but is not ours to write. */
     ByteBuffer scratch;
 

@@ -165,7 +165,7 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
                     + grad.getShape() + ", its weight has shape " + weight.getShape());
         }
         // DJL's global update number: the tracker's position for per-tensor steps.
-        driver.update(parameterId, weight, grad, updateCount(parameterId));
+        driver.update(parameterId, weight, grad, driver.perTensor() ? updateCount(parameterId) : 0);
     }
 
     private void checkOpen(String what) {

@@ -43,9 +43,11 @@ final class StepDriver {
     private Block bound;
     /** Parameter id to its path in the bound block. */
     private final Map<String, String> pathOf = new LinkedHashMap<>();
-    /** Declared by beginStep: id to gradient, and the weights received so far this step. */
-    private Map<String, NDArray> declared;
+    /** Declared by beginStep: id to gradient, and the weights received so far this step (reused). */
+    private final Map<String, NDArray> declared = new LinkedHashMap<>();
     private final Map<String, NDArray> arrived = new LinkedHashMap<>();
+    private final List<ParamState> declaredHost = new ArrayList<>();
+    private boolean declaring;
     /** Step detection: the step in progress (1-based; 0 before any). */
     private long stepNumber;
     /** Micro-batches in the accumulation window so far; the window's size when it ends. */
@@ -107,26 +109,28 @@ final class StepDriver {
         if (bound != null) {
             throw new IllegalStateException("beginStep: this optimizer is bound to a block, whose gradients it reads");
         }
-        if (declared != null && !arrived.keySet().containsAll(declared.keySet())) {
+        if (declaring && arrived.size() < declared.size()) {
             List<String> missing = new ArrayList<>(declared.keySet());
             missing.removeAll(arrived.keySet());
             throw new IllegalStateException("the step declared before got no update for " + names(missing));
         }
-        Map<String, NDArray> step = new LinkedHashMap<>();
-        List<Pair<String, NDArray>> nd = new ArrayList<>();
+        declared.clear();
         for (Pair<String, NDArray> g : gradients) {
-            step.put(g.getKey(), g.getValue());
-            if (!(hostKernel && TensorMemory.viewable(g.getValue()))) {
-                nd.add(new Pair<>(nameOf(g.getKey()), g.getValue()));
-            }
+            declared.put(g.getKey(), g.getValue());
         }
         if (clip.active()) {
+            List<Pair<String, NDArray>> nd = new ArrayList<>();
+            for (Pair<String, NDArray> g : gradients) {
+                if (!(hostKernel && TensorMemory.viewable(g.getValue()))) {
+                    nd.add(new Pair<>(nameOf(g.getKey()), g.getValue()));
+                }
+            }
             try (NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
                 clip.begin(nd, 1f, rescaleGrad, clipGrad);
             }
         }
-        declared = step;
+        declaring = true;
         arrived.clear();
         stepNumber++;
         stepIndex = taken;
@@ -187,7 +191,7 @@ final class StepDriver {
                 if (windowEnds && !s.host) {
                     ndStep(s, weight, grad, rules.forStep(s.adapt, stepIndex));
                 }
-            } else if (declared != null) {
+            } else if (declaring) {
                 s.stamp = stepNumber;
                 declaredUpdate(s, parameterId, weight, grad);
             } else {
@@ -205,6 +209,29 @@ final class StepDriver {
                 }
             }
         }
+    }
+
+    /** An update of a known host parameter in a bound or declared step. */
+    private void hostUpdate(ParamState s, String parameterId, NDArray weight, NDArray grad) {
+        if (bound != null) {
+            if (stepNumber == 0 || s.stamp == stepNumber) {
+                stepNumber++;
+                s.stamp = stepNumber;
+                try (NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    startBoundStep();
+                }
+            }
+            s.stamp = stepNumber;
+        } else {
+            s.stamp = stepNumber;
+            declaredUpdate(s, parameterId, weight, grad);
+        }
+    }
+
+    /** True when DJL's update number is used: per-tensor steps with a tracker. */
+    boolean perTensor() {
+        return bound == null && !declaring;
     }
 
     // ---- bound block: one core step per Trainer.step ----
@@ -271,30 +298,31 @@ final class StepDriver {
     // ---- declared steps (beginStep) ----
 
     private void declaredUpdate(ParamState s, String id, NDArray weight, NDArray grad) {
-        if (!declared.containsKey(id)) {
+        NDArray given = declared.get(id);
+        if (given == null) {
             throw new IllegalArgumentException("parameter '" + s.name + "' was not declared by beginStep for this step");
         }
-        arrived.put(id, weight);
-        if (!s.host) {
+        if (arrived.put(id, weight) != null) {
+            throw new IllegalArgumentException("parameter '" + s.name + "' was updated twice in one declared step");
+        }
+        if (s.host) {
+            HostStep.give(s, given);
+            declaredHost.add(s);
+        } else {
             ndStep(s, weight, grad, rules.forStep(s.adapt, stepIndex));
         }
-        if (!arrived.keySet().containsAll(declared.keySet())) {
+        if (arrived.size() < declared.size()) {
             return;
         }
-        List<ParamState> host = new ArrayList<>();
-        for (Map.Entry<String, NDArray> e : declared.entrySet()) {
-            ParamState h = store.get(e.getKey(), arrived.get(e.getKey()).getDevice());
-            if (h.host) {
-                HostStep.give(h, e.getValue());
-                host.add(h);
+        declaring = false;
+        try {
+            if (!declaredHost.isEmpty()) {
+                sharedStep().step(declaredHost, false, 1f, rules.lr(stepIndex), store.pending());
             }
+            taken++;
+        } finally {
+            declaredHost.clear();
         }
-        declared = null;
-        arrived.clear();
-        if (!host.isEmpty()) {
-            sharedStep().step(host, false, 1f, rules.lr(stepIndex), store.pending());
-        }
-        taken++;
     }
 
     // ---- per-tensor steps (no binding) ----
