@@ -1,27 +1,16 @@
 package org.pamadam.djl;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.ParameterTracker;
 import ai.djl.util.Pair;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Pattern;
 import org.pamadam.optim.OptimizerState;
-import org.pamadam.optim.Param;
-import org.pamadam.optim.StepConstants;
-import org.pamadam.rule.Moments;
 import org.pamadam.rule.Rule;
 import org.pamadam.rule.TrustRatio;
 
@@ -54,6 +43,19 @@ import org.pamadam.rule.TrustRatio;
  * <p><b>NDArray path</b>: other engines, devices and types run the rule as engine operations on the
  * tensor's device ({@code NdStep}), with no host synchronisation: a non-finite gradient skips that
  * tensor's update on the device and is counted ({@link #skippedUpdates}); the others are updated.
+ *
+ * <p><b>Accumulation</b> ({@link RuleOptimizerBuilder#optAccumulate}, with a bound block): k
+ * {@code Trainer.step()} calls make one optimizer step on the mean of the k gradients, which the
+ * engine sums in the weights' own gradients meanwhile; {@link #flush()} steps a partial window.
+ *
+ * <p><b>Several devices.</b> DJL's parameter server calls {@code update} once per device with the
+ * same summed gradient. Each (parameter, device) pair has its own state, and a step starts only
+ * where a pair comes again, so the devices' updates of one parameter belong to one step and its
+ * global norm and factor are computed once. The host path is CPU only, and DJL's PyTorch engine
+ * maps every CPU device id to the one CPU ({@code cpu(1)} is {@code cpu()}), so this is not tested
+ * with two devices here. On several GPUs with a bound block, the norm is measured at the step's
+ * first update, before DJL has summed the later parameters' gradients across devices: with
+ * {@code optMaxGradNorm} there, declare each step with {@link #beginStep} and the summed gradients.
  *
  * <p>Gradients are multiplied by {@code rescaleGrad}, then clipped to {@code [-clipGrad, clipGrad]}
  * when {@code clipGrad > 0} (as DJL's built-ins do), then multiplied by the global-norm factor of

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
-import org.pamadam.optim.OptimizerState;
 import org.pamadam.optim.StepConstants;
 import org.pamadam.rule.Rule;
 
