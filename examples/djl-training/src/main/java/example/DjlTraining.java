@@ -69,6 +69,7 @@ public final class DjlTraining {
             double lastEpoch = 0;
             try (Trainer trainer = model.newTrainer(config)) {
                 trainer.initialize(new Shape(BATCH, train.features()));
+                optimizer.bind(mlp);   // each trainer.step() is one in-place step over every parameter
                 int step = 0;
                 for (int epoch = 1; epoch <= EPOCHS; epoch++) {
                     double sum = 0;
