@@ -74,9 +74,10 @@ class BoundStepTest {
             mlp.backward();
             int last = mlp.parameters().size() - 1;
             try (NDArray g = mlp.parameters().get(last).getValue().getArray().getGradient()) {
-                float[] values = g.toFloatArray();
-                values[values.length - 1] = Float.NaN;
-                g.set(values);
+                // Written into the gradient's memory, where backward would have put it.
+                java.nio.ByteBuffer memory = g.toByteBuffer(true).order(java.nio.ByteOrder.nativeOrder());
+                memory.putFloat(memory.capacity() - Float.BYTES, Float.NaN);
+                assertTrue(Float.isNaN(g.toFloatArray()[(int) g.size() - 1]), "the NaN is in the gradient");
             }
             NonFiniteGradientException e = assertThrows(NonFiniteGradientException.class, mlp.trainer::step);
             assertEquals(mlp.path(last), e.tensor(), "named by its path in the block: " + e.getMessage());
