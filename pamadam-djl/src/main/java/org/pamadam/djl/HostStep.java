@@ -61,18 +61,18 @@ final class HostStep implements AutoCloseable {
      * before anything changes.
      */
     void cover(List<ParamState> states, Map<String, OptimizerState.Tensor> saved) {
-        List<ParamState> all = new ArrayList<>(members);
-        boolean grown = false;
-        for (ParamState s : states) {
-            if (s.core != core || core == null) {
-                if (!all.contains(s)) {
-                    all.add(s);
-                }
-                grown = true;
-            }
+        boolean grown = core == null;
+        for (int i = 0; i < states.size() && !grown; i++) {
+            grown = states.get(i).core != core;
         }
         if (!grown) {
-            return;
+            return; // the usual case, every step after the first: nothing allocated
+        }
+        List<ParamState> all = new ArrayList<>(members);
+        for (ParamState s : states) {
+            if (!all.contains(s)) {
+                all.add(s);
+            }
         }
         List<Param> adapting = new ArrayList<>();
         List<Param> plain = new ArrayList<>();
