@@ -9,6 +9,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -38,8 +39,9 @@ import org.pamadam.rule.TrustRatio;
  * </pre>
  * Version 1 (before the ratio clamp and clipping) lacks the clamp count, maxGradNorm and maxRatio; it
  * is still read, as a run with neither (count 0, +inf, +inf).
- * All numbers little-endian. Saving writes a temporary file beside the target, forces it to disk and
- * renames it over the target, so a crash never leaves a half-written checkpoint under the real name.
+ * All numbers little-endian. Saving writes a temporary file beside the target, forces it to disk,
+ * renames it over the target and forces the folder ({@link #writeAtomically}), so a crash never leaves
+ * a half-written checkpoint under the real name.
  * Loading checks magic, version, length and checksum and decodes the whole state before the live
  * optimizer is touched; any failure is a {@link CheckpointException} and the optimizer is unchanged.
  */
@@ -74,29 +76,110 @@ public final class Checkpoint {
         }
     }
 
-    /** Writes {@code bytes} to a temporary sibling, syncs it, and renames it to {@code file}. */
+    /**
+     * Writes {@code bytes} to {@code file} so that a crash at any moment leaves either the old file or
+     * the new one under its name, never a mixture: the bytes go to the sibling {@code <name>.tmp}
+     * (one left by a killed save is removed first), which is forced to disk and renamed over
+     * {@code file} atomically; then the folder is forced too, so that the rename itself survives a
+     * power cut. One writer per file at a time.
+     *
+     * @throws IOException when any step fails, naming the file or folder: a failed sync is an error,
+     *     and a file system that cannot rename atomically is refused (naming it) rather than written
+     *     non-atomically. Before the rename, {@code file} is untouched and the temporary file removed.
+     */
     public static void writeAtomically(Path file, byte[] bytes) throws IOException {
         Path abs = file.toAbsolutePath();
         Path dir = abs.getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, abs.getFileName().toString(), ".tmp");
+        Path tmp = temporaryFile(abs);
+        Files.deleteIfExists(tmp); // what a killed save left: never renamed, so never part of a checkpoint
+        boolean renamed = false;
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 ByteBuffer buf = ByteBuffer.wrap(bytes);
                 while (buf.hasRemaining()) {
                     ch.write(buf);
                 }
-                ch.force(true);
+                try {
+                    ops.force(ch);
+                } catch (IOException e) {
+                    throw new IOException(tmp + ": could not sync to disk, so " + abs.getFileName()
+                            + " was not replaced: " + e.getMessage(), e);
+                }
             }
             try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                ops.moveAtomically(tmp, abs);
             } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+                throw new IOException(abs + ": the file system of " + dir + " (" + describeStore(dir)
+                        + ") cannot rename atomically; not saving there, since a crash during a plain move could "
+                        + "leave a half-written file under the real name. Choose a folder on another file system", e);
             }
+            renamed = true;
         } finally {
-            Files.deleteIfExists(tmp);
+            if (!renamed) {
+                Files.deleteIfExists(tmp);
+            }
+        }
+        try {
+            ops.syncDirectory(dir);
+        } catch (IOException e) {
+            throw new IOException(dir + ": could not sync the folder after renaming " + abs.getFileName()
+                    + " into it, so the new file may not survive a power cut: " + e.getMessage(), e);
         }
     }
+
+    /** The temporary sibling {@link #writeAtomically} writes before renaming: {@code <name>.tmp}. */
+    public static Path temporaryFile(Path file) {
+        return file.resolveSibling(file.getFileName() + ".tmp");
+    }
+
+    private static String describeStore(Path dir) {
+        try {
+            FileStore store = Files.getFileStore(dir);
+            return store.type() + " file system '" + store.name() + "'";
+        } catch (IOException e) {
+            return "file system unknown: " + e.getMessage();
+        }
+    }
+
+    /**
+     * The file-system calls of a save that can fail without a way to provoke them for real (a failing
+     * disk, a file system without atomic rename): tests replace {@link #ops} to make each one fail.
+     */
+    interface FileOps {
+        void force(FileChannel ch) throws IOException;
+
+        void moveAtomically(Path from, Path to) throws IOException;
+
+        void syncDirectory(Path dir) throws IOException;
+    }
+
+    static final FileOps REAL_OPS = new FileOps() {
+        @Override
+        public void force(FileChannel ch) throws IOException {
+            ch.force(true);
+        }
+
+        @Override
+        public void moveAtomically(Path from, Path to) throws IOException {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+
+        @Override
+        public void syncDirectory(Path dir) throws IOException {
+            if (WINDOWS) {
+                return; // a folder cannot be opened there; the rename is as durable as NTFS makes it
+            }
+            try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+                ch.force(true);
+            }
+        }
+    };
+
+    private static final boolean WINDOWS = System.getProperty("os.name", "").startsWith("Windows");
+
+    /** {@link #REAL_OPS}, except in tests. */
+    static volatile FileOps ops = REAL_OPS;
 
     /** The file format's bytes for a state. */
     public static byte[] encode(OptimizerState state) {
