@@ -235,7 +235,7 @@ public final class Checkpoint {
     /** Decodes and validates a checkpoint; {@code source} names it in errors. */
     public static OptimizerState decode(byte[] bytes, String source) throws CheckpointException {
         if (bytes.length < HEADER + 4) {
-            throw new CheckpointException(source + ": truncated (" + bytes.length + " bytes, header needs "
+            throw new CheckpointException(source + ": truncated in the header (" + bytes.length + " bytes, it needs "
                     + (HEADER + 4) + ")");
         }
         ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
@@ -251,29 +251,41 @@ public final class Checkpoint {
         }
         long length = buf.getLong();
         if (length != bytes.length - HEADER - 4L) {
-            throw new CheckpointException(source + ": truncated or padded: header says " + length
+            throw new CheckpointException(source + ": truncated or padded: the header says " + length
                     + " payload bytes, file has " + (bytes.length - HEADER - 4L));
         }
         CRC32C crc = new CRC32C();
         crc.update(bytes, 0, bytes.length - 4);
         int stored = ByteBuffer.wrap(bytes, bytes.length - 4, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
         if (stored != (int) crc.getValue()) {
-            throw new CheckpointException(source + ": checksum mismatch (file is corrupted)");
+            throw new CheckpointException(source + ": checksum mismatch in the trailing CRC32C (file is corrupted)");
         }
+        Where where = new Where();
         try {
-            return readPayload(buf.limit(bytes.length - 4), source, version);
+            return readPayload(buf.limit(bytes.length - 4), source, version, where);
         } catch (BufferUnderflowException | IllegalArgumentException e) {
-            throw new CheckpointException(source + ": malformed payload: "
+            throw new CheckpointException(source + ": malformed payload in " + where + ": "
                     + (e.getMessage() == null ? "unexpected end" : e.getMessage()));
         }
     }
 
-    private static OptimizerState readPayload(ByteBuffer buf, String source, int version)
+    /** The part of the payload being read, for the refusal: "group 2 rule", "tensor 'fc1.bias' (group 1, tensor 3)". */
+    private static final class Where {
+        private String at = "group count";
+
+        @Override
+        public String toString() {
+            return at;
+        }
+    }
+
+    private static OptimizerState readPayload(ByteBuffer buf, String source, int version, Where where)
             throws CheckpointException {
         boolean v2 = version >= 2;
         int groupCount = count(buf, "group count");
         List<OptimizerState.Group> groups = new ArrayList<>();
         for (int g = 0; g < groupCount; g++) {
+            where.at = "group " + (g + 1) + " rule";
             String name = string(buf);
             Moments moments = Moments.valueOf(string(buf));
             Decay decay = Decay.valueOf(string(buf));
@@ -281,14 +293,17 @@ public final class Checkpoint {
             Rule rule = new Rule(name, moments, decay, ratio, buf.getDouble(), buf.getDouble(), buf.getDouble(),
                     buf.getDouble(), buf.getDouble(), buf.get() != 0,
                     v2 ? buf.getDouble() : Double.POSITIVE_INFINITY);
+            where.at = "group " + (g + 1) + " tensor count";
             int tensorCount = count(buf, "tensor count");
             List<OptimizerState.Tensor> tensors = new ArrayList<>();
             for (int t = 0; t < tensorCount; t++) {
+                String at = "(group " + (g + 1) + ", tensor " + (t + 1) + ")";
+                where.at = "tensor name " + at;
                 String tname = string(buf);
-                int rank = count(buf, "rank");
-                int[] shape = new int[rank];
-                for (int d = 0; d < rank; d++) {
-                    shape[d] = count(buf, "dimension");
+                where.at = "tensor '" + tname + "' " + at;
+                int[] shape = new int[rank(buf)];
+                for (int d = 0; d < shape.length; d++) {
+                    shape[d] = dimension(buf);
                 }
                 long step = buf.getLong();
                 double lastRatio = buf.getDouble();
@@ -300,14 +315,17 @@ public final class Checkpoint {
             }
             groups.add(new OptimizerState.Group(rule, tensors));
         }
+        where.at = "trailer (skipped steps, maxGradNorm)";
         long skipped = buf.getLong();
         double maxGradNorm = v2 ? buf.getDouble() : Double.POSITIVE_INFINITY;
         if (buf.hasRemaining()) {
-            throw new CheckpointException(source + ": " + buf.remaining() + " unexpected trailing bytes");
+            throw new CheckpointException(source + ": " + buf.remaining() + " unexpected trailing bytes after the "
+                    + "payload's " + where);
         }
         return new OptimizerState(groups, skipped, maxGradNorm);
     }
 
+    /** A group or tensor count: each needs at least one byte, so more than the bytes left is implausible. */
     private static int count(ByteBuffer buf, String what) {
         int n = buf.getInt();
         if (n < 0 || n > buf.remaining() + 1) {
@@ -316,8 +334,30 @@ public final class Checkpoint {
         return n;
     }
 
+    /** A tensor's rank: its dimensions take 4 bytes each. */
+    private static int rank(ByteBuffer buf) {
+        int n = buf.getInt();
+        if (n < 0 || (long) n * 4 > buf.remaining()) {
+            throw new IllegalArgumentException("implausible rank " + n + " (" + buf.remaining() + " bytes left)");
+        }
+        return n;
+    }
+
+    private static int dimension(ByteBuffer buf) {
+        int n = buf.getInt();
+        if (n < 0) {
+            throw new IllegalArgumentException("negative dimension " + n);
+        }
+        return n;
+    }
+
     private static String string(ByteBuffer buf) {
-        byte[] b = new byte[count(buf, "string length")];
+        int n = buf.getInt();
+        if (n < 0 || n > buf.remaining()) {
+            throw new IllegalArgumentException("implausible string length " + n + " (" + buf.remaining()
+                    + " bytes left)");
+        }
+        byte[] b = new byte[n];
         buf.get(b);
         return new String(b, StandardCharsets.UTF_8);
     }
