@@ -164,22 +164,26 @@ public final class TrainingCheckpoint {
 
     private static Saved read(Path file, int generation) throws IOException {
         Map<String, byte[]> s = GenerationFile.decode(Files.readAllBytes(file), file.toString(), SECTIONS);
+        String part = "progress";
         try {
             Properties p = properties(s.get("progress"));
             if (!FORMAT.equals(p.getProperty("format"))) {
-                throw new CheckpointException(file + ": unknown format " + p.getProperty("format"));
+                throw new CheckpointException(file + ": section 'progress': unknown format " + p.getProperty("format")
+                        + ", expected " + FORMAT);
             }
             RunSpec partial = new RunSpec(p.getProperty("optimizer"), Double.parseDouble(p.getProperty("lr")),
                     Long.parseLong(p.getProperty("seed")), p.getProperty("model"), 0,
                     Integer.parseInt(p.getProperty("batchSize")), Recipe.load(p));
             int done = Integer.parseInt(p.getProperty("epochsDone"));
             if (done != generation) {
-                throw new CheckpointException(file + ": holds epoch " + done + ", its name says " + generation);
+                throw new CheckpointException(file + ": section 'progress': holds epoch " + done + ", its name says "
+                        + generation);
             }
             String engine = p.getProperty("engine");
             if (engine == null || partial.optimizer() == null || partial.model() == null) {
-                throw new CheckpointException(file + ": progress lacks engine, optimizer or model");
+                throw new CheckpointException(file + ": section 'progress': lacks engine, optimizer or model");
             }
+            part = "data";
             Properties d = properties(s.get("data"));
             List<DataFile> data = new ArrayList<>();
             int files = Integer.parseInt(d.getProperty("files"));
@@ -187,14 +191,16 @@ public final class TrainingCheckpoint {
                 data.add(new DataFile(java.util.Objects.requireNonNull(d.getProperty(i + ".name"), "data file name"),
                         Long.parseLong(d.getProperty(i + ".size")), Long.parseLong(d.getProperty(i + ".crc32c"))));
             }
+            part = "metrics";
             List<EpochMetrics> rows = parse(new String(s.get("metrics"), StandardCharsets.UTF_8), partial);
             if (rows.size() != done) {
-                throw new CheckpointException(file + ": " + rows.size() + " metrics rows for " + done + " epochs");
+                throw new CheckpointException(file + ": section 'metrics': " + rows.size() + " rows for " + done
+                        + " epochs");
             }
             return new Saved(partial, engine, done, rows, new TrainingEngine.Snapshot(s.get("model"), s.get("optimizer")),
                     data, file, List.of());
         } catch (RuntimeException e) {
-            throw new CheckpointException(file + ": malformed progress, data or metrics: " + e);
+            throw new CheckpointException(file + ": section '" + part + "': malformed: " + e);
         }
     }
 
