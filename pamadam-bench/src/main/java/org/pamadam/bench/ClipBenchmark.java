@@ -15,7 +15,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import org.pamadam.kernel.KernelProvider;
+import org.pamadam.optim.Optimizer;
 import org.pamadam.rule.Rule;
 
 /**
@@ -47,7 +47,7 @@ public class ClipBenchmark {
         List<ParamSets.Shape> shapes = ParamSets.get(paramSet);
         double maxGradNorm = clip.equals("on") ? 1.0 : Double.POSITIVE_INFINITY;
         runner = new CoreRunner(Rule.pamAdam().build(), shapes, threads, maxGradNorm);
-        System.out.println("# kernel: " + KernelProvider.describe() + "; clip " + clip + "; "
+        System.out.println("# kernel: " + Optimizer.defaultKernel() + "; clip " + clip + "; "
                 + ParamSets.elements(shapes) + " elements");
     }
 

@@ -18,6 +18,11 @@ final class Runners {
             return (StepRunner) type.getDeclaredConstructor(String.class, List.class, int.class)
                     .newInstance(optimizer, shapes, threads);
         }
+        if (optimizer.endsWith("-direct")) {
+            // The core over direct buffers, as an adapter that views a framework's memory runs it.
+            Rule rule = Rule.named(optimizer.substring(0, optimizer.length() - "-direct".length())).build();
+            return new CoreRunner(rule, shapes, threads, Double.POSITIVE_INFINITY, true);
+        }
         Rule rule = Rule.named(optimizer).build();
         return new CoreRunner(rule, shapes, threads);
     }

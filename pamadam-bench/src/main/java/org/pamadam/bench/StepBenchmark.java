@@ -15,7 +15,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import org.pamadam.kernel.KernelProvider;
+import org.pamadam.optim.Optimizer;
 import org.pamadam.rule.Rule;
 
 /**
@@ -47,7 +47,7 @@ public class StepBenchmark {
     public void setUp() throws Exception {
         List<ParamSets.Shape> shapes = ParamSets.get(paramSet);
         runner = Runners.create(optimizer, shapes, threads);
-        System.out.println("# kernel: " + KernelProvider.describe() + "; " + shapes.size() + " tensors, "
+        System.out.println("# kernel: " + Optimizer.defaultKernel() + "; " + shapes.size() + " tensors, "
                 + ParamSets.elements(shapes) + " elements");
     }
 

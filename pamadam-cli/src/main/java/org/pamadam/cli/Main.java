@@ -5,7 +5,7 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.Properties;
-import org.pamadam.kernel.KernelProvider;
+import org.pamadam.optim.Optimizer;
 import org.pamadam.state.CheckpointException;
 import org.pamadam.data.DataException;
 import org.pamadam.trace.TraceFormatException;
@@ -68,7 +68,7 @@ public final class Main {
             }
             return new String[] {
                 "pamadam " + p.getProperty("version", "unknown"),
-                "kernel: " + KernelProvider.describe(),
+                "kernel: " + Optimizer.defaultKernel(),
                 "java: " + System.getProperty("java.version") + " (" + Runtime.getRuntime().availableProcessors()
                         + " processors)"
             };

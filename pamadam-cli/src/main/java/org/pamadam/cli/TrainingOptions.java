@@ -12,7 +12,7 @@ import org.pamadam.cli.train.RunSpec;
 import org.pamadam.cli.train.Study;
 import org.pamadam.cli.train.TrainingEngine;
 import org.pamadam.data.FashionMnist;
-import org.pamadam.kernel.KernelProvider;
+import org.pamadam.optim.Optimizer;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -108,7 +108,7 @@ final class TrainingOptions {
             throw e;
         }
         String table = Report.write(dir, new Report.Setup(verb, d.source(), model, engine, epochs, batchSize, seeds,
-                KernelProvider.describe(), specs.get(0).recipe().describe()), rows);
+                Optimizer.defaultKernel(), specs.get(0).recipe().describe()), rows);
         out.println();
         out.print(table);
         out.println();

@@ -8,18 +8,44 @@ import org.pamadam.rule.Rule;
 /**
  * Everything an optimizer needs to continue exactly where it stopped (the {@code state_dict} of
  * torch.optim): each group's rule and, per tensor, its step count, last ratio, clamp count and
- * moments, and the global gradient-norm bound ({@code maxGradNorm}, +infinity for none). The
- * parameter values themselves belong to the model and are saved with it.
+ * moments, the global gradient-norm bound ({@code maxGradNorm}, +infinity for none) and the
+ * optimizer's count of steps taken ({@code steps}: the position of every learning-rate schedule).
+ * The parameter values themselves belong to the model and are saved with it.
  */
-public record OptimizerState(List<Group> groups, long skippedSteps, double maxGradNorm) {
+public record OptimizerState(List<Group> groups, long skippedSteps, double maxGradNorm, long steps) {
 
     public OptimizerState {
         groups = List.copyOf(groups);
     }
 
+    /**
+     * A state saved before the optimizer counted its steps: the count is the largest tensor step
+     * count, exact whenever some tensor took part in every step.
+     */
+    public OptimizerState(List<Group> groups, long skippedSteps, double maxGradNorm) {
+        this(groups, skippedSteps, maxGradNorm, largestTensorStep(groups));
+    }
+
     /** A state without gradient clipping. */
     public OptimizerState(List<Group> groups, long skippedSteps) {
         this(groups, skippedSteps, Double.POSITIVE_INFINITY);
+    }
+
+    /** The largest step count among the tensors (0 for none, and for a malformed null group list). */
+    static long largestTensorStep(List<Group> groups) {
+        long max = 0;
+        if (groups != null) {
+            for (Group g : groups) {
+                if (g != null && g.tensors() != null) {
+                    for (Tensor t : g.tensors()) {
+                        if (t != null) {
+                            max = Math.max(max, t.step());
+                        }
+                    }
+                }
+            }
+        }
+        return max;
     }
 
     /** One param group: its hyperparameters and tensors, in order. */

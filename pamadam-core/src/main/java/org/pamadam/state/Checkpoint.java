@@ -29,16 +29,17 @@ import org.pamadam.rule.TrustRatio;
  * The optimizer checkpoint file: a versioned binary format with a CRC32C of everything before it.
  *
  * <pre>
- * "PAMADAM-STATE\0\0\0" (16 bytes) | u32 version = 2 | u64 payload length | payload | u32 crc32c(all before)
+ * "PAMADAM-STATE\0\0\0" (16 bytes) | u32 version = 3 | u64 payload length | payload | u32 crc32c(all before)
  * payload: u32 groups, per group: rule, u32 tensors, per tensor:
  *          name, u32 rank, u32 dims..., u64 step, f64 last ratio, u64 clamp count,
  *          u32 m length, f32 m..., i32 v length (-1: none), f32 v...
- *          then u64 skipped steps, f64 maxGradNorm (+inf: no clipping)
+ *          then u64 skipped steps, f64 maxGradNorm (+inf: no clipping), u64 optimizer steps
  * rule:    name, moments, decay, ratio (strings), f64 lr, beta1, beta2, eps, weightDecay, u8 adapt, f64 maxRatio
  * strings: u32 byte length + UTF-8
  * </pre>
  * Version 1 (before the ratio clamp and clipping) lacks the clamp count, maxGradNorm and maxRatio; it
- * is still read, as a run with neither (count 0, +inf, +inf).
+ * is still read, as a run with neither (count 0, +inf, +inf). Versions 1 and 2 lack the optimizer's
+ * step count (the schedules' position); the largest tensor step count stands in for it.
  * All numbers little-endian. Saving writes a temporary file beside the target, forces it to disk,
  * renames it over the target and forces the folder ({@link #writeAtomically}), so a crash never leaves
  * a half-written checkpoint under the real name.
@@ -47,7 +48,7 @@ import org.pamadam.rule.TrustRatio;
  */
 public final class Checkpoint {
     static final byte[] MAGIC = "PAMADAM-STATE\0\0\0".getBytes(StandardCharsets.US_ASCII);
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
     /** The oldest format version {@link #decode} still reads. */
     static final int OLDEST = 1;
     private static final int HEADER = MAGIC.length + 4 + 8;
@@ -220,6 +221,7 @@ public final class Checkpoint {
             }
             le.u64(state.skippedSteps());
             le.f64(state.maxGradNorm());
+            le.u64(state.steps());
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -315,14 +317,18 @@ public final class Checkpoint {
             }
             groups.add(new OptimizerState.Group(rule, tensors));
         }
-        where.at = "trailer (skipped steps, maxGradNorm)";
+        where.at = "trailer (skipped steps, maxGradNorm, optimizer steps)";
         long skipped = buf.getLong();
         double maxGradNorm = v2 ? buf.getDouble() : Double.POSITIVE_INFINITY;
+        // Format 3 saves the optimizer's step count (the schedules' position); before it, the
+        // largest tensor step count stands in for it.
+        Long steps = version >= 3 ? buf.getLong() : null;
         if (buf.hasRemaining()) {
             throw new CheckpointException(source + ": " + buf.remaining() + " unexpected trailing bytes after the "
                     + "payload's " + where);
         }
-        return new OptimizerState(groups, skipped, maxGradNorm);
+        return steps == null ? new OptimizerState(groups, skipped, maxGradNorm)
+                : new OptimizerState(groups, skipped, maxGradNorm, steps);
     }
 
     /** A group or tensor count: each needs at least one byte, so more than the bytes left is implausible. */

@@ -8,9 +8,6 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.pamadam.TestData;
-import org.pamadam.kernel.Kernel;
-import org.pamadam.kernel.KernelProvider;
-import org.pamadam.kernel.ScalarKernel;
 import org.pamadam.rule.Rule;
 
 /** The ratio on a 2^18-element tensor is within 1e-6 of the exactly summed ratio, on every kernel. */
@@ -25,7 +22,7 @@ class AccuracyTest {
             init[i] += 3f; // an offset makes a float running sum drift badly
         }
         float[] grad = TestData.gaussian(rnd, n, 1);
-        for (Kernel k : new Kernel[] {ScalarKernel.SCALAR, KernelProvider.vector()}) {
+        for (Kernel k : new Kernel[] {ScalarKernel.SCALAR, Kernels.named("vector")}) {
             Param p = Param.of("w", init.clone());
             try (Optimizer opt = Optimizer.builder().group(Rule.pamAdam().build(), List.of(p)).kernel(k).build()) {
                 p.setGrad(grad);

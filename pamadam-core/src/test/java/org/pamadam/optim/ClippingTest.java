@@ -16,9 +16,6 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.pamadam.DoubleReference;
 import org.pamadam.TestData;
-import org.pamadam.kernel.Kernel;
-import org.pamadam.kernel.KernelProvider;
-import org.pamadam.kernel.ScalarKernel;
 import org.pamadam.rule.Rule;
 
 /**
@@ -40,7 +37,7 @@ class ClippingTest {
     }
 
     static Stream<Arguments> paths() throws Exception {
-        Kernel vector = KernelProvider.vector();
+        Kernel vector = Kernels.named("vector");
         List<Arguments> out = new ArrayList<>();
         for (String kind : new String[] {"pamadam", "adam", "lamb"}) {
             out.add(Arguments.of(kind, ScalarKernel.SCALAR, 1, true));

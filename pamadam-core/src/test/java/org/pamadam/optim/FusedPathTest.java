@@ -9,9 +9,6 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.pamadam.TestData;
-import org.pamadam.kernel.Kernel;
-import org.pamadam.kernel.KernelProvider;
-import org.pamadam.kernel.ScalarKernel;
 import org.pamadam.rule.Rule;
 
 /** The fused multi-tensor path against the per-tensor reference path, and across thread counts. */
@@ -48,7 +45,7 @@ class FusedPathTest {
     @Test
     void bitIdenticalForAnyThreadCount() throws Exception {
         for (Rule rule : new Rule[] {Rule.pamAdam().lr(0.01).build(), Rule.lamb().weightDecay(0.01).build()}) {
-            for (Kernel k : new Kernel[] {ScalarKernel.SCALAR, KernelProvider.vector()}) {
+            for (Kernel k : new Kernel[] {ScalarKernel.SCALAR, Kernels.named("vector")}) {
                 List<float[]> one = run(rule, k, true, 1, 4);
                 for (int threads : new int[] {2, 3, 4}) {
                     List<float[]> many = run(rule, k, true, threads, 4);
@@ -66,7 +63,7 @@ class FusedPathTest {
         for (String name : new String[] {"pamadam", "adam", "adamw", "lamb", "sgd"}) {
             Rule rule = Rule.named(name).lr(0.01).build();
             List<float[]> ref = run(rule, ScalarKernel.SCALAR, false, 1, 5);
-            for (Kernel k : new Kernel[] {ScalarKernel.SCALAR, KernelProvider.vector()}) {
+            for (Kernel k : new Kernel[] {ScalarKernel.SCALAR, Kernels.named("vector")}) {
                 List<float[]> fused = run(rule, k, true, 2, 5);
                 for (int i = 0; i < ref.size(); i++) {
                     float[] a = ref.get(i);

@@ -10,8 +10,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.pamadam.DoubleReference;
 import org.pamadam.TestData;
-import org.pamadam.kernel.KernelProvider;
-import org.pamadam.kernel.ScalarKernel;
 import org.pamadam.rule.Rule;
 
 /**
@@ -54,7 +52,7 @@ class PropertyTest {
         } else if (pathChoice == 2) {
             b.fused(false);
         } else {
-            b.kernel(KernelProvider.vector());
+            b.kernel(Kernels.named("vector"));
         }
         try (Optimizer opt = b.build()) {
             for (int s = 0; s < steps; s++) {

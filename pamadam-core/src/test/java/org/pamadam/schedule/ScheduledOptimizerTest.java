@@ -118,7 +118,7 @@ class ScheduledOptimizerTest {
     }
 
     @Test
-    void aTensorWithoutAGradientDoesNotAdvanceItsSchedule() {
+    void everyTensorOfAGroupRunsAtTheOptimizersStepCountAsTorchsGroupLr() {
         Param a = Param.of("a", new int[] {1}, new float[1]);
         Param b = Param.of("b", new int[] {1}, new float[1]);
         try (Optimizer opt = Optimizer.builder().group(Rule.sgd().momentum(0).lr(1).build(), List.of(a, b))
@@ -130,7 +130,47 @@ class ScheduledOptimizerTest {
             b.setGrad(new float[] {1});
             opt.step();
             assertEquals(-1.75f, a.data()[0], 0f); // 1 + 0.5 + 0.25
-            assertEquals(-1f, b.data()[0], 0f); // its own first step: lr(base, 0)
+            // b's first step is the optimizer's third: its group's lr there, 0.25, as in torch.
+            assertEquals(-0.25f, b.data()[0], 0f);
+            assertEquals(3, opt.stepCount());
+            assertEquals(1, opt.stepCount("b"), "bias correction still counts the tensor's own steps");
+            assertEquals(0.125, opt.lr(0), 0);
+        }
+    }
+
+    @Test
+    void refusedAndEmptyStepsDoNotMoveTheScheduleAndACheckpointKeepsItsPosition() {
+        Param a = Param.of("a", new int[] {1}, new float[1]);
+        Param b = Param.of("b", new int[] {1}, new float[1]);
+        Rule rule = Rule.sgd().momentum(0).lr(1).build();
+        try (Optimizer opt = Optimizer.builder().group(rule, List.of(a, b)).schedule(Schedule.exponential(0.5))
+                .build()) {
+            a.setGrad(new float[] {1});
+            opt.step();
+            a.setGrad(new float[] {Float.NaN});
+            assertThrows(org.pamadam.optim.NonFiniteGradientException.class, opt::step);
+            a.setGrad(null);
+            opt.step(); // no gradient at all: nothing happens, nothing is counted
+            assertEquals(1, opt.stepCount());
+            a.setGrad(new float[] {1});
+            opt.step();
+            assertEquals(-1.5f, a.data()[0], 0f); // 1 + 0.5
+            // Only b stepped after the save: the tensor counts say 2 and 1, the optimizer's says 3.
+            b.setGrad(new float[] {1});
+            a.setGrad(null);
+            opt.step();
+            assertEquals(-0.25f, b.data()[0], 0f);
+            org.pamadam.optim.OptimizerState saved = opt.state();
+            assertEquals(3, saved.steps());
+            Param a2 = Param.of("a", new int[] {1}, new float[1]);
+            Param b2 = Param.of("b", new int[] {1}, new float[1]);
+            try (Optimizer resumed = Optimizer.builder().group(rule, List.of(a2, b2))
+                    .schedule(Schedule.exponential(0.5)).build()) {
+                resumed.load(org.pamadam.state.Checkpoint.decode(org.pamadam.state.Checkpoint.encode(saved), "mem"));
+                assertEquals(0.125, resumed.lr(0), 0);
+            } catch (org.pamadam.state.CheckpointException e) {
+                throw new AssertionError(e);
+            }
         }
     }
 

@@ -134,9 +134,9 @@ class RecipeCheckpointTest {
             e = assertThrows(IllegalArgumentException.class, () -> opt.load(noNorm));
             assertTrue(e.getMessage().contains("maxGradNorm -1.0"), e.getMessage());
             byte[] future = Checkpoint.encode(s);
-            future[16] = 3;
+            future[16] = 4;
             CheckpointException ce = assertThrows(CheckpointException.class, () -> Checkpoint.decode(future, "f"));
-            assertTrue(ce.getMessage().contains("version 3") && ce.getMessage().contains("1 to 2"), ce.getMessage());
+            assertTrue(ce.getMessage().contains("version 4") && ce.getMessage().contains("1 to 3"), ce.getMessage());
         }
     }
 }

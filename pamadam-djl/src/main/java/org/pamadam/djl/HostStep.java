@@ -5,16 +5,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
-import org.pamadam.kernel.Coefficients;
-import org.pamadam.kernel.Kernel;
-import org.pamadam.kernel.KernelProvider;
-import org.pamadam.optim.NonFiniteGradientException;
+import org.pamadam.optim.Param;
+import org.pamadam.optim.TensorStep;
 
 /**
  * The CPU fast path: on DJL's PyTorch engine a contiguous float32 CPU tensor exposes its memory as a
  * direct buffer, so the core's fused kernel (the same code {@code org.pamadam.optim.Optimizer} runs)
- * can update it: copy p and g out with one memcpy each, run the kernel's two passes on heap moments,
- * copy p back. No maths lives here; it is the core kernel's.
+ * can update it: copy p and g out with one memcpy each, run the core's {@link TensorStep} on heap
+ * moments, copy p back. No maths lives here; it is the core's.
  *
  * <p>Its cost against the core's own step is measured by {@code StepBenchmark} ({@code djl-pamadam}
  * against {@code pamadam}); see docs/benchmarks.md.
@@ -22,13 +20,10 @@ import org.pamadam.optim.NonFiniteGradientException;
 final class HostStep {
     private static final String PYTORCH = "PyTorch";
 
-    private final Kernel kernel = KernelProvider.get();
-    private final double[] sums = new double[2];
-    private float[] p = new float[0];
-    private float[] g = new float[0];
+    private final TensorStep step = new TensorStep();
 
     String kernelName() {
-        return kernel.name();
+        return step.kernelName();
     }
 
     /**
@@ -61,18 +56,17 @@ final class HostStep {
     }
 
     /**
-     * One step of the prepared rule on {@code weight} in place. The gradient is multiplied by
-     * {@code rescale} and clipped to [-clip, clip] when {@code clip > 0}, as on the NDArray path.
+     * One step of {@code rule} (step count {@code t}) on {@code weight} in place. The gradient is
+     * multiplied by {@code rescale} and clipped to [-clip, clip] when {@code clip > 0}, as on the
+     * NDArray path, and read by the core as {@code g * gradScale} (global-norm clipping).
      *
      * @return the trust ratio used (1 when the rule has none)
      */
-    double apply(String name, Coefficients c, org.pamadam.rule.Rule rule, NDArray weight, NDArray grad, float rescale, float clip,
-                 float[] m, float[] v) {
+    double apply(String name, org.pamadam.rule.Rule rule, long t, NDArray weight, NDArray grad, float rescale,
+                 float clip, float gradScale, float[] m, float[] v) {
         int n = Math.toIntExact(weight.size());
-        if (p.length < n) {
-            p = new float[n];
-            g = new float[n];
-        }
+        float[] p = new float[n];
+        float[] g = new float[n];
         FloatBuffer weightMemory = weight.toByteBuffer(true).asFloatBuffer();
         weightMemory.get(p, 0, n);
         NDArray gradient = grad.getDataType() == DataType.FLOAT32 ? grad : grad.toType(DataType.FLOAT32, false);
@@ -87,25 +81,12 @@ final class HostStep {
                 g[i] = Math.max(-clip, Math.min(clip, g[i]));
             }
         }
-        kernel.measure(c, p, g, m, v, 0, n, sums, 0);
-        if (!Double.isFinite(sums[0]) || !Double.isFinite(sums[1])) {
-            // Pass one only reads: refusing here leaves the weight and its moments untouched.
-            throw new NonFiniteGradientException(name, firstNonFinite(g, n));
-        }
-        double ratio = rule.trustRatio(sums[0], sums[1]);
-        c.scale = (float) (rule.lr() * ratio);
-        kernel.apply(c, p, g, m, v, 0, n);
+        Param param = Param.of(name, p);
+        param.setGrad(g);
+        // Refused before anything is written: the weight and its moments stay untouched.
+        double ratio = step.step(rule, t, param, m, v, gradScale);
         weightMemory.rewind();
         weightMemory.put(p, 0, n);
-        return ratio;
-    }
-
-    private static String firstNonFinite(float[] g, int n) {
-        for (int i = 0; i < n; i++) {
-            if (!Float.isFinite(g[i])) {
-                return "grad[" + i + "] = " + g[i];
-            }
-        }
-        return "a weight value is non-finite";
+        return rule.clamp(ratio);
     }
 }

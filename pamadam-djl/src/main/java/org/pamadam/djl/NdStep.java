@@ -2,7 +2,7 @@ package org.pamadam.djl;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
-import org.pamadam.kernel.Coefficients;
+import org.pamadam.optim.StepConstants;
 import org.pamadam.rule.Moments;
 import org.pamadam.rule.TrustRatio;
 
@@ -10,7 +10,7 @@ import org.pamadam.rule.TrustRatio;
  * The one NDArray expression of a {@link org.pamadam.rule.Rule}'s per-tensor step, shared by every
  * optimizer in this module. All maths runs as engine ops on the tensors' device; nothing is read back
  * to the host, so a step never forces a device synchronisation. The constants come from the core's
- * {@link Coefficients} and the operations are ordered as in the core kernels, so float rounding
+ * {@link StepConstants} and the operations are ordered as in the core kernels, so float rounding
  * matches them operation for operation.
  *
  * <p>Temporaries are created with the operands' manager; callers run this inside an
@@ -22,44 +22,43 @@ final class NdStep {
 
     /**
      * One step on one tensor, in place on {@code p}, {@code m} and {@code v} (v is null for momentum
-     * rules). {@code c} is prepared for this tensor's own step count; {@code c.scale} holds the
-     * learning rate.
+     * rules). {@code c} holds the constants of this tensor's own step count and its learning rate.
      *
      * @return the trust ratio used as a 0-d array on the tensor's device, or null when the rule has no
      *     ratio (ratio 1)
      */
-    static NDArray apply(Coefficients c, NDArray p, NDArray g, NDArray m, NDArray v, double maxRatio) {
-        NDArray grad = c.gradDecay != 0f ? g.add(p.mul(c.gradDecay)) : g;
+    static NDArray apply(StepConstants c, NDArray p, NDArray g, NDArray m, NDArray v, double maxRatio) {
+        NDArray grad = c.gradDecay() != 0f ? g.add(p.mul(c.gradDecay())) : g;
         NDArray step;
-        if (c.moments == Moments.MOMENTUM) {
+        if (c.moments() == Moments.MOMENTUM) {
             // buf = momentum*buf + g; the step is the buffer itself (copied below before scaling).
-            m.muli(c.beta1).addi(grad);
+            m.muli(c.beta1()).addi(grad);
             step = m;
         } else {
-            m.muli(c.beta1).addi(grad.mul(c.oneMinusBeta1));
+            m.muli(c.beta1()).addi(grad.mul(c.oneMinusBeta1()));
             // (1-b2)*g*g evaluated left to right, as the core does.
-            v.muli(c.beta2).addi(grad.mul(c.oneMinusBeta2).muli(grad));
-            NDArray denominator = v.div(c.biasCorrection2).sqrt().addi(c.eps);
-            step = m.div(c.biasCorrection1).divi(denominator);
-            if (c.stepDecay != 0f) {
-                step.addi(p.mul(c.stepDecay));
+            v.muli(c.beta2()).addi(grad.mul(c.oneMinusBeta2()).muli(grad));
+            NDArray denominator = v.div(c.biasCorrection2()).sqrt().addi(c.eps());
+            step = m.div(c.biasCorrection1()).divi(denominator);
+            if (c.stepDecay() != 0f) {
+                step.addi(p.mul(c.stepDecay()));
             }
         }
-        NDArray ratio = ratio(c.ratio, p, step);
+        NDArray ratio = ratio(c.ratio(), p, step);
         if (ratio != null && maxRatio != Double.POSITIVE_INFINITY) {
             ratio = ratio.minimum((float) maxRatio); // the rule's clamp, after the zero guard
         }
         // The ratio is measured on p before the decoupled decay, then p = p*decay - (lr*ratio)*step.
-        if (c.decayFactor != 1f) {
-            p.muli(c.decayFactor);
+        if (c.decayFactor() != 1f) {
+            p.muli(c.decayFactor());
         }
         // One multiplication of the step by lr*ratio, as the core's scale (m itself must not change).
-        NDArray scale = ratio == null ? null : ratio.mul(c.scale);
+        NDArray scale = ratio == null ? null : ratio.mul(c.lr());
         NDArray scaled;
         if (step == m) {
-            scaled = scale == null ? m.mul(c.scale) : m.mul(scale);
+            scaled = scale == null ? m.mul(c.lr()) : m.mul(scale);
         } else {
-            scaled = scale == null ? step.muli(c.scale) : step.muli(scale);
+            scaled = scale == null ? step.muli(c.lr()) : step.muli(scale);
         }
         p.subi(scaled);
         return ratio;

@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
-import org.pamadam.kernel.Coefficients;
 import org.pamadam.optim.OptimizerState;
 import org.pamadam.rule.Moments;
 import org.pamadam.rule.Rule;
@@ -31,7 +30,7 @@ import org.pamadam.rule.Rule;
  * any rule.
  *
  * <p>Hyperparameters are validated by the core {@link Rule} when the builder builds, and every step
- * uses the core's {@link Coefficients}, so results agree with {@code org.pamadam.optim.Optimizer}.
+ * uses the core's {@link org.pamadam.optim.StepConstants}, so results agree with {@code org.pamadam.optim.Optimizer}.
  * Differences from DJL's built-in optimizers, each deliberate:
  *
  * <ul>
@@ -80,7 +79,6 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
     private final boolean hostKernel;
     private final HostStep hostStep = new HostStep();
     private final GlobalNormClip clip;
-    private final Coefficients coefficients = new Coefficients();
     /** parameter id to its state per device (DJL updates one mirror per device). */
     private final Map<String, Map<Device, Slot>> slots = new LinkedHashMap<>();
     /** State loaded from a checkpoint, applied to each parameter when its slot is created. */
@@ -198,13 +196,13 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
             long t = slot.steps + 1;
             Rule stepRule = stepRule(parameterId, slot.adapt, globalCount);
             float clipScale = clip.scaleFor(parameterId);
-            coefficients.prepare(stepRule, t);
             if (slot.host) {
-                coefficients.gradScale = clipScale; // read into g by the kernels; the gradient is not modified
-                slot.hostRatio = hostStep.apply(parameterId, coefficients, stepRule, weight, grad, rescaleGrad, clipGrad,
-                        slot.hostM, slot.hostV);
+                // The clip factor is read into g by the core; the gradient is not modified.
+                slot.hostRatio = hostStep.apply(parameterId, stepRule, t, weight, grad, rescaleGrad, clipGrad,
+                        clipScale, slot.hostM, slot.hostV);
             } else {
-                deviceStep(slot, weight, grad, clipScale, stepRule.maxRatio());
+                deviceStep(slot, org.pamadam.optim.StepConstants.of(stepRule, t), weight, grad, clipScale,
+                        stepRule.maxRatio());
             }
             zeroGradient(weight);
             slot.steps = t;
@@ -212,7 +210,8 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
     }
 
     /** The NDArray path: the rule as engine ops on the parameter's device ({@link NdStep}). */
-    private void deviceStep(Slot slot, NDArray weight, NDArray grad, float clipScale, double maxRatio) {
+    private void deviceStep(Slot slot, org.pamadam.optim.StepConstants constants, NDArray weight, NDArray grad,
+                            float clipScale, double maxRatio) {
         NDArray g = grad;
         if (clipScale != 1f) {
             g = g.mul(clipScale); // before rescale and element clipping, as the host path's kernel read
@@ -223,7 +222,7 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
         if (clipGrad > 0f) {
             g = g.clip(-clipGrad, clipGrad);
         }
-        NDArray ratio = NdStep.apply(coefficients, weight, g, slot.m, slot.v, maxRatio);
+        NDArray ratio = NdStep.apply(constants, weight, g, slot.m, slot.v, maxRatio);
         if (slot.ratio != null) {
             slot.ratio.close();
             slot.ratio = null;

@@ -14,7 +14,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.regularization.Regularization;
-import org.pamadam.kernel.KernelProvider;
+import org.pamadam.optim.Optimizer;
 import org.pamadam.rule.Rule;
 import org.pamadam.trace.ReplayEngine;
 import org.pamadam.trace.Trace;
@@ -91,7 +91,7 @@ public final class Dl4jEngine implements ReplayEngine {
             @Override
             public String describe() {
                 return "DL4J UpdaterBlock + TensorStep, ND4J " + Nd4j.getBackend().getClass().getSimpleName()
-                        + ", kernel " + KernelProvider.get().name();
+                        + ", kernel " + Optimizer.defaultKernel();
             }
         };
     }

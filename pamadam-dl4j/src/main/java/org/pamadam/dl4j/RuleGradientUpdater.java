@@ -6,10 +6,8 @@ import java.util.HashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.GradientUpdater;
-import org.pamadam.kernel.Coefficients;
-import org.pamadam.kernel.Kernel;
-import org.pamadam.kernel.KernelProvider;
 import org.pamadam.optim.NonFiniteGradientException;
+import org.pamadam.optim.Param;
 import org.pamadam.optim.NonFinitePolicy;
 import org.pamadam.rule.Moments;
 import org.pamadam.rule.Rule;
@@ -26,8 +24,7 @@ final class RuleGradientUpdater implements GradientUpdater<RuleUpdater> {
 
     private final RuleUpdater config;
     private final Rule rule;
-    private final Kernel kernel = KernelProvider.get();
-    private final Coefficients coefficients = new Coefficients();
+    private final org.pamadam.optim.TensorStep step = new org.pamadam.optim.TensorStep();
     private INDArray m;
     private INDArray v;
 
@@ -102,10 +99,10 @@ final class RuleGradientUpdater implements GradientUpdater<RuleUpdater> {
             throw new IllegalArgumentException("RuleUpdater: gradient has " + gradient.length()
                     + " elements but the updater state covers " + m.length());
         }
-        Coefficients c = coefficients.prepare(rule, (long) iteration + 1);
-        // Pass two of the kernel writes p*decayFactor - scale*step; on p = 0 with scale = -lr it writes
-        // exactly lr*step, the product the core forms for an unscaled tensor (0 - (-x) is exact).
-        c.scale = -(float) config.getLearningRate(iteration, epoch);
+        // The core step on p = 0 under the rule (no ratio, no decay) at this lr writes p' = -(lr*step)
+        // exactly; its negation is the update, the product the core forms for an unscaled tensor.
+        Rule lrRule = rule.toBuilder().lr(config.getLearningRate(iteration, epoch)).build();
+        long t = (long) iteration + 1;
         boolean adam = v != null;
         INDArray[] arrays = adam ? new INDArray[] {gradient, m, v} : new INDArray[] {gradient, m};
         INDArray[] work = FloatBlocks.contiguous("RuleUpdater", arrays);
@@ -129,12 +126,21 @@ final class RuleGradientUpdater implements GradientUpdater<RuleUpdater> {
             if (adam) {
                 vb.get(v0 + off, vc, 0, len);
             }
-            Arrays.fill(p, 0, len, 0f);
-            kernel.apply(c, p, g, mc, adam ? vc : null, 0, len);
+            // Exact-length views of the scratch chunks (the core takes a tensor's arrays whole).
+            float[] gc = len == g.length ? g : Arrays.copyOf(g, len);
+            float[] mcc = len == mc.length ? mc : Arrays.copyOf(mc, len);
+            float[] vcc = adam ? (len == vc.length ? vc : Arrays.copyOf(vc, len)) : null;
+            float[] zero = new float[len];
+            Param chunk = Param.of("DL4J updater block at flattened index " + (gradient.offset() + off), zero);
+            chunk.setGrad(gc);
+            step.step(lrRule, t, chunk, mcc, vcc, 1f);
+            for (int i = 0; i < len; i++) {
+                p[i] = -zero[i];
+            }
             gb.put(g0 + off, p, 0, len);
-            mb.put(m0 + off, mc, 0, len);
+            mb.put(m0 + off, mcc, 0, len);
             if (adam) {
-                vb.put(v0 + off, vc, 0, len);
+                vb.put(v0 + off, vcc, 0, len);
             }
         }
         FloatBlocks.writeBack(arrays, work, adam ? new int[] {0, 1, 2} : new int[] {0, 1});

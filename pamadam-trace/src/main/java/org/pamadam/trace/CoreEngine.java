@@ -1,5 +1,7 @@
 package org.pamadam.trace;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,10 +11,16 @@ import org.pamadam.optim.Optimizer;
 import org.pamadam.optim.Param;
 import org.pamadam.rule.Rule;
 
-/** Replays through the framework-free {@link Optimizer} (fused kernels by default). */
+/**
+ * Replays through the framework-free {@link Optimizer} (fused kernels by default), on heap
+ * {@code float[]} parameters or, {@code direct}, on direct buffers as an adapter over a framework's
+ * memory runs it.
+ */
 public final class CoreEngine implements ReplayEngine {
     private final int threads;
     private final boolean fused;
+    private final String kernel;
+    private final boolean direct;
 
     /** Default: fused path, default thread count. Public no-arg constructor for ServiceLoader. */
     public CoreEngine() {
@@ -20,8 +28,15 @@ public final class CoreEngine implements ReplayEngine {
     }
 
     public CoreEngine(int threads, boolean fused) {
+        this(threads, fused, null, false);
+    }
+
+    /** {@code kernel}: a name {@link Optimizer.Builder#kernel(String)} takes, or null for the JVM's choice. */
+    public CoreEngine(int threads, boolean fused, String kernel, boolean direct) {
         this.threads = threads;
         this.fused = fused;
+        this.kernel = kernel;
+        this.direct = direct;
     }
 
     @Override
@@ -38,23 +53,47 @@ public final class CoreEngine implements ReplayEngine {
     @Override
     public Run open(Rule rule, List<Trace.TraceParam> traceParams, OptionalDouble maxGradNorm) {
         Map<String, Param> params = new LinkedHashMap<>();
+        Map<String, ByteBuffer> gradMemory = new LinkedHashMap<>();
         for (Trace.TraceParam tp : traceParams) {
-            params.put(tp.name(), Param.of(tp.name(), tp.shape(), tp.init().clone()));
+            float[] init = tp.init().clone();
+            if (direct) {
+                params.put(tp.name(), Param.ofBuffer(tp.name(), tp.shape(), floats(init), 0));
+                gradMemory.put(tp.name(), floats(new float[init.length]));
+            } else {
+                params.put(tp.name(), Param.of(tp.name(), tp.shape(), init));
+            }
         }
-        Optimizer optimizer = Optimizer.builder().group(rule, new ArrayList<>(params.values()))
-                .threads(threads).fused(fused).maxGradNorm(maxGradNorm.orElse(Double.POSITIVE_INFINITY)).build();
+        Optimizer.Builder builder = Optimizer.builder().group(rule, new ArrayList<>(params.values()))
+                .threads(threads).fused(fused).maxGradNorm(maxGradNorm.orElse(Double.POSITIVE_INFINITY));
+        if (kernel != null) {
+            builder.kernel(kernel);
+        }
+        Optimizer optimizer = builder.build();
         return new Run() {
             @Override
             public void step(Map<String, float[]> grads) {
                 for (Param p : params.values()) {
-                    p.setGrad(grads.get(p.name()));
+                    float[] g = grads.get(p.name());
+                    if (direct && g != null) {
+                        ByteBuffer memory = gradMemory.get(p.name());
+                        memory.asFloatBuffer().put(0, g);
+                        p.setGrad(memory, 0);
+                    } else {
+                        p.setGrad(g);
+                    }
                 }
                 optimizer.step();
             }
 
             @Override
             public float[] values(String name) {
-                return params.get(name).data();
+                Param p = params.get(name);
+                if (!p.isDirect()) {
+                    return p.data();
+                }
+                float[] out = new float[p.size()];
+                p.buffer().asFloatBuffer().get(0, out);
+                return out;
             }
 
             @Override
@@ -72,5 +111,11 @@ public final class CoreEngine implements ReplayEngine {
                 optimizer.close();
             }
         };
+    }
+
+    private static ByteBuffer floats(float[] values) {
+        ByteBuffer b = ByteBuffer.allocateDirect(Math.max(1, values.length) * Float.BYTES).order(ByteOrder.nativeOrder());
+        b.asFloatBuffer().put(0, values);
+        return b;
     }
 }

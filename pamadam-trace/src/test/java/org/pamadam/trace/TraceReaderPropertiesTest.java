@@ -30,7 +30,7 @@ import net.jqwik.api.constraints.Size;
  * of a set of JSON values. Each input is either read or refused with a {@link TraceFormatException} that names the
  * source and where the problem is (a JSON position, or the field); never another exception.
  */
-class TraceReaderProperties {
+class TraceReaderPropertiesTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final byte[] VALID = golden("zero_grad");
     /** A refusal names the source, then where: a JSON position or the field at fault. */
@@ -39,7 +39,7 @@ class TraceReaderProperties {
             + "|hyper\\.|tensor '|params\\['|no params|no steps|steps\\[\\d+\\]).*", Pattern.DOTALL);
 
     private static byte[] golden(String name) {
-        try (InputStream in = TraceReaderProperties.class.getResourceAsStream("/golden/" + name + ".json")) {
+        try (InputStream in = TraceReaderPropertiesTest.class.getResourceAsStream("/golden/" + name + ".json")) {
             return in.readAllBytes();
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);

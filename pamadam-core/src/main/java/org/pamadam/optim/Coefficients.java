@@ -1,4 +1,4 @@
-package org.pamadam.kernel;
+package org.pamadam.optim;
 
 import org.pamadam.rule.Decay;
 import org.pamadam.rule.Moments;
@@ -13,33 +13,33 @@ import org.pamadam.rule.TrustRatio;
  * float32 tensor; bias corrections are computed in double ({@code 1 - beta^t}) and then rounded.
  * Unused terms are neutral values (0 for additions, 1 for factors) so one loop serves every rule.
  */
-public final class Coefficients {
-    public Moments moments = Moments.ADAM;
-    public TrustRatio ratio = TrustRatio.NONE;
-    public float beta1;
-    public float oneMinusBeta1;
-    public float beta2;
-    public float oneMinusBeta2;
-    public float biasCorrection1 = 1f;
-    public float biasCorrection2 = 1f;
-    public float eps;
+final class Coefficients {
+    Moments moments = Moments.ADAM;
+    TrustRatio ratio = TrustRatio.NONE;
+    float beta1;
+    float oneMinusBeta1;
+    float beta2;
+    float oneMinusBeta2;
+    float biasCorrection1 = 1f;
+    float biasCorrection2 = 1f;
+    float eps;
     /** wd for {@link Decay#L2_GRADIENT}, else 0: added to the gradient. */
-    public float gradDecay;
+    float gradDecay;
     /** wd for {@link Decay#IN_STEP}, else 0: added to the step. */
-    public float stepDecay;
+    float stepDecay;
     /** {@code 1 - lr*wd} for {@link Decay#DECOUPLED}, else 1: multiplies p in pass two. */
-    public float decayFactor = 1f;
+    float decayFactor = 1f;
     /** {@code lr * ratio}: set after pass one, used in pass two. */
-    public float scale;
+    float scale;
     /**
      * Multiplies every gradient element as the kernels read it (before weight decay enters), so global
      * norm clipping never writes g: 1 unless the optimizer clips this step ({@code g * 1f == g}, so an
      * unclipped step is unchanged bit for bit).
      */
-    public float gradScale = 1f;
+    float gradScale = 1f;
 
     /** Sets everything but {@link #scale} for a step with count {@code t} (1-based) under {@code rule}. */
-    public Coefficients prepare(Rule rule, long t) {
+    Coefficients prepare(Rule rule, long t) {
         moments = rule.moments();
         ratio = rule.effectiveRatio();
         beta1 = (float) rule.beta1();

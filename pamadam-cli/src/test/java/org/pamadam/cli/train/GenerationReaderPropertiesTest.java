@@ -36,7 +36,7 @@ import org.pamadam.state.CheckpointException;
  * (possible only when the checksums fit) or falls back to the previous one, saying why with the file and
  * the part at fault; it never throws, and it changes no file in the folder.
  */
-class GenerationReaderProperties {
+class GenerationReaderPropertiesTest {
     private static final RunSpec SPEC = new RunSpec("pamadam", 1e-3, 7, "mlp", 5, 100);
     private static final List<DataFile> DATA = List.of(new DataFile("train-images-idx3-ubyte", 100, 1),
             new DataFile("train-labels-idx1-ubyte", 20, 2));

@@ -1,0 +1,145 @@
+package org.pamadam.optim;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The moments m and v of every tensor, on the same kind of memory as the tensor: {@code float[]} for a
+ * heap {@link Param}, a direct buffer for a direct one (so one kernel loop reads all four arrays).
+ * {@code v} is absent for momentum rules. Off-heap moments are freed by {@link #free()}; until then,
+ * or for a store never freed, the garbage collector frees them as any direct buffer.
+ */
+final class MomentStore {
+    private static final Method INVOKE_CLEANER;
+    private static final Object UNSAFE;
+
+    static {
+        // sun.misc.Unsafe.invokeCleaner frees a direct buffer now, rather than at some later GC. The
+        // jdk.unsupported module opens sun.misc, so this works without flags; failing that, freeing
+        // is left to the garbage collector.
+        Method invoke = null;
+        Object unsafe = null;
+        try {
+            Class<?> type = Class.forName("sun.misc.Unsafe");
+            Field field = type.getDeclaredField("theUnsafe");
+            field.setAccessible(true);
+            unsafe = field.get(null);
+            invoke = type.getMethod("invokeCleaner", ByteBuffer.class);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            invoke = null;
+        }
+        INVOKE_CLEANER = invoke;
+        UNSAFE = unsafe;
+    }
+
+    private final float[][] mHeap;
+    private final float[][] vHeap;
+    private final ByteBuffer[] mDirect;
+    private final ByteBuffer[] vDirect;
+    /** Per tensor: its moments live in memory it was given (a framework's), which it neither zeroes nor frees. */
+    private final boolean[] external;
+    private boolean freed;
+
+    /**
+     * Allocates zeroed moments for every tensor, except those with {@code externalM[i]} set: their
+     * moments are the given native-order regions (exactly {@code size} floats, index 0 first), as
+     * they are.
+     */
+    MomentStore(Param[] params, boolean[] hasV, ByteBuffer[] externalM, ByteBuffer[] externalV) {
+        int n = params.length;
+        mHeap = new float[n][];
+        vHeap = new float[n][];
+        mDirect = new ByteBuffer[n];
+        vDirect = new ByteBuffer[n];
+        external = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            int size = params[i].size();
+            if (externalM[i] != null) {
+                external[i] = true;
+                mDirect[i] = externalM[i];
+                vDirect[i] = hasV[i] ? externalV[i] : null;
+            } else if (params[i].isDirect()) {
+                mDirect[i] = allocate(size);
+                vDirect[i] = hasV[i] ? allocate(size) : null;
+            } else {
+                mHeap[i] = new float[size];
+                vHeap[i] = hasV[i] ? new float[size] : null;
+            }
+        }
+    }
+
+    private static ByteBuffer allocate(int floats) {
+        return ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder());
+    }
+
+    float[] mHeap(int i) {
+        return mHeap[i];
+    }
+
+    float[] vHeap(int i) {
+        return vHeap[i];
+    }
+
+    ByteBuffer mDirect(int i) {
+        return mDirect[i];
+    }
+
+    ByteBuffer vDirect(int i) {
+        return vDirect[i];
+    }
+
+    boolean hasV(int i) {
+        return vHeap[i] != null || vDirect[i] != null;
+    }
+
+    /** A copy of tensor {@code i}'s m ({@code second} false) or v, or null when it keeps no v. */
+    float[] copy(int i, boolean second) {
+        float[] heap = second ? vHeap[i] : mHeap[i];
+        if (heap != null) {
+            return heap.clone();
+        }
+        ByteBuffer direct = second ? vDirect[i] : mDirect[i];
+        if (direct == null) {
+            return null;
+        }
+        float[] out = new float[direct.capacity() / Float.BYTES];
+        direct.asFloatBuffer().get(0, out);
+        return out;
+    }
+
+    /** Overwrites tensor {@code i}'s m ({@code second} false) or v with {@code values} (same length). */
+    void write(int i, boolean second, float[] values) {
+        float[] heap = second ? vHeap[i] : mHeap[i];
+        if (heap != null) {
+            System.arraycopy(values, 0, heap, 0, heap.length);
+            return;
+        }
+        ByteBuffer direct = second ? vDirect[i] : mDirect[i];
+        if (direct != null) {
+            direct.asFloatBuffer().put(0, values);
+        }
+    }
+
+    /** Frees the off-heap moments now. The store must not be used afterwards (the optimizer checks). */
+    void free() {
+        if (freed) {
+            return;
+        }
+        freed = true;
+        for (ByteBuffer[] all : new ByteBuffer[][] {mDirect, vDirect}) {
+            for (int i = 0; i < all.length; i++) {
+                ByteBuffer b = all[i];
+                all[i] = null;
+                if (b != null && !external[i] && INVOKE_CLEANER != null) {
+                    try {
+                        INVOKE_CLEANER.invoke(UNSAFE, b);
+                    } catch (ReflectiveOperationException | RuntimeException e) {
+                        // Left to the garbage collector, which frees an unreachable direct buffer.
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,224 @@
+package org.pamadam.optim;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Writes the kernels from the two templates in {@code src/main/templates}: {@code ScalarKernel} and
+ * {@code VectorKernel128/256/512}. The element maths is written once per kernel family, in its
+ * template; what is generated is the copy per memory kind (heap {@code float[]} or direct
+ * {@code ByteBuffer}: C2 does not unswitch a memory-kind test inside a loop, so each kind needs a loop
+ * of its own) and per lane block of the canonical summation order. Run {@code tools/generate-kernels}
+ * after editing a template; {@link GeneratedKernelsTest} fails while a generated file is stale.
+ *
+ * <p>Template language, line based:
+ * <ul>
+ * <li>{@code //@memory} ... {@code //@end}: the block once per memory kind; {@code $Floats} is
+ *     {@code float[]} or {@code ByteBuffer}, {@code $Mem} is {@code Heap} or {@code Direct}.</li>
+ * <li>{@code //@lanes} ... {@code //@end}: the block once per accumulator ({@code 16 / $L} of them),
+ *     with {@code $a} its number and {@code $OFF} its first element within a 16-element group.</li>
+ * <li>{@code LOAD(x, i)} and {@code STORE(x, i, value);}: one element (scalar) or one vector at
+ *     element {@code i}; {@code FOLD(d, acc);}: adds the 16 lanes held by {@code acc0, acc1, ...} to
+ *     the double {@code d} in {@link Kernel}'s canonical fold.</li>
+ * <li>{@code $W}, {@code $L}, {@code $A}: vector bits, lanes per vector, accumulators.</li>
+ * </ul>
+ */
+public final class KernelGenerator {
+    static final Path TEMPLATES = Path.of("src/main/templates");
+    static final Path SOURCES = Path.of("src/main/java/org/pamadam/optim");
+
+    private static final Pattern LOAD = Pattern.compile("LOAD\\((\\w+), ([^()]+)\\)");
+    private static final Pattern STORE = Pattern.compile("STORE\\((\\w+), ([^,]+), (.*)\\);\\s*$");
+    private static final Pattern FOLD = Pattern.compile("^(\\s*)FOLD\\((\\w+), (\\w+)\\);\\s*$");
+
+    private KernelGenerator() {
+    }
+
+    /** Writes every generated kernel under {@code module}'s sources. */
+    public static void main(String[] args) throws IOException {
+        Path module = Path.of(args.length > 0 ? args[0] : ".");
+        for (Map.Entry<String, String> e : generateAll(module).entrySet()) {
+            Files.writeString(module.resolve(SOURCES).resolve(e.getKey()), e.getValue(), StandardCharsets.UTF_8);
+            System.out.println("wrote " + SOURCES.resolve(e.getKey()));
+        }
+    }
+
+    /** File name to generated text, for every kernel. */
+    static Map<String, String> generateAll(Path module) throws IOException {
+        Map<String, String> out = new LinkedHashMap<>();
+        String scalar = Files.readString(module.resolve(TEMPLATES).resolve("ScalarKernel.java.template"));
+        out.put("ScalarKernel.java", generate("ScalarKernel.java.template", scalar, 0));
+        String vector = Files.readString(module.resolve(TEMPLATES).resolve("VectorKernel.java.template"));
+        for (int bits : new int[] {128, 256, 512}) {
+            out.put("VectorKernel" + bits + ".java", generate("VectorKernel.java.template", vector, bits));
+        }
+        return out;
+    }
+
+    /** One kernel: {@code bits} 0 for the scalar family, else the vector width. */
+    static String generate(String templateName, String template, int bits) {
+        int lanes = bits == 0 ? 1 : bits / 32;
+        Map<String, String> vars = new LinkedHashMap<>();
+        vars.put("$W", String.valueOf(bits));
+        vars.put("$L", String.valueOf(lanes));
+        vars.put("$A", String.valueOf(16 / lanes));
+        List<String> lines = List.of(template.split("\n", -1));
+        List<String> out = new ArrayList<>();
+        out.add("// GENERATED from src/main/templates/" + templateName + " by KernelGenerator (src/test):");
+        out.add("// do not edit; edit the template and run tools/generate-kernels.");
+        expand(lines, 0, lines.size(), vars, new Context(bits == 0, null, lanes), out);
+        return String.join("\n", out);
+    }
+
+    private record Context(boolean scalar, Boolean heap, int lanes) {
+    }
+
+    private static void expand(List<String> lines, int from, int to, Map<String, String> vars, Context ctx,
+                               List<String> out) {
+        int i = from;
+        while (i < to) {
+            String line = lines.get(i);
+            String directive = line.strip();
+            if (directive.equals("//@memory") || directive.equals("//@lanes")) {
+                int end = matchingEnd(lines, i, to);
+                if (directive.equals("//@memory")) {
+                    for (boolean heap : new boolean[] {true, false}) {
+                        Map<String, String> inner = new LinkedHashMap<>(vars);
+                        inner.put("$Floats", heap ? "float[]" : "ByteBuffer");
+                        inner.put("$Mem", heap ? "Heap" : "Direct");
+                        if (!heap) {
+                            out.add("");
+                        }
+                        expand(lines, i + 1, end, inner, new Context(ctx.scalar, heap, ctx.lanes), out);
+                    }
+                } else {
+                    for (int a = 0; a < 16 / ctx.lanes; a++) {
+                        Map<String, String> inner = new LinkedHashMap<>(vars);
+                        inner.put("$a", String.valueOf(a));
+                        inner.put("$OFF", String.valueOf(a * ctx.lanes));
+                        expand(lines, i + 1, end, inner, ctx, out);
+                    }
+                }
+                i = end + 1;
+            } else if (directive.startsWith("//@")) {
+                throw new IllegalArgumentException("template line " + (i + 1) + ": unexpected " + directive);
+            } else {
+                out.addAll(substitute(line, vars, ctx));
+                i++;
+            }
+        }
+    }
+
+    private static int matchingEnd(List<String> lines, int start, int to) {
+        int depth = 0;
+        for (int i = start; i < to; i++) {
+            String d = lines.get(i).strip();
+            if (d.equals("//@memory") || d.equals("//@lanes")) {
+                depth++;
+            } else if (d.equals("//@end") && --depth == 0) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("template line " + (start + 1) + ": no matching //@end");
+    }
+
+    private static List<String> substitute(String line, Map<String, String> vars, Context ctx) {
+        String s = line;
+        // Longest names first: $Floats before $Mem and $a, $OFF before $A.
+        List<String> names = new ArrayList<>(vars.keySet());
+        names.sort((x, y) -> y.length() - x.length());
+        for (String name : names) {
+            s = s.replace(name, vars.get(name));
+        }
+        // The first accumulator's offset is 0: "i + 0" reads better as "i".
+        s = s.replaceAll("(\\w) \\+ 0\\b(?![.\\w])", "$1");
+        Matcher fold = FOLD.matcher(s);
+        if (fold.matches()) {
+            List<String> out = new ArrayList<>();
+            for (String l : fold(fold.group(2), fold.group(3), ctx)) {
+                out.add(fold.group(1) + l);
+            }
+            return out;
+        }
+        Matcher store = STORE.matcher(s);
+        if (store.find()) {
+            s = s.substring(0, store.start()) + store(store.group(1), store.group(2), store.group(3), ctx);
+        }
+        Matcher load = LOAD.matcher(s);
+        StringBuilder b = new StringBuilder();
+        while (load.find()) {
+            load.appendReplacement(b, Matcher.quoteReplacement(load(load.group(1), load.group(2), ctx)));
+        }
+        load.appendTail(b);
+        return List.of(b.toString().replaceAll("\\s+$", ""));
+    }
+
+    /**
+     * {@code d += } the canonical fold of the 16 lanes held by accumulators {@code acc0..}: lane j plus
+     * lane j+8, then j plus j+4, then j plus j+2, then lane 0 plus lane 1, all in float.
+     */
+    private static List<String> fold(String d, String acc, Context ctx) {
+        if (ctx.scalar) {
+            return List.of(d + " += " + tree(acc, 0, 1) + ";");
+        }
+        String f;
+        switch (ctx.lanes) {
+            case 16: f = acc + "0"; break;
+            case 8: f = acc + "0.add(" + acc + "1)"; break;
+            case 4: f = acc + "0.add(" + acc + "2).add(" + acc + "1.add(" + acc + "3))"; break;
+            default: throw new IllegalArgumentException("no fold for " + ctx.lanes + " lanes");
+        }
+        List<String> out = new ArrayList<>();
+        out.add("{");
+        out.add("    FloatVector f = " + f + ";");
+        for (int half = ctx.lanes / 2; half >= 1; half /= 2) {
+            out.add("    f = f.add(f.slice(" + half + "));");
+        }
+        out.add("    " + d + " += f.lane(0);");
+        out.add("}");
+        return out;
+    }
+
+    /** The scalar fold of lanes {@code j, j+step, ...}: the sum of the pair trees at distance 8, 4, 2, 1. */
+    private static String tree(String acc, int first, int step) {
+        if (step == 16) {
+            return acc + first;
+        }
+        return "(" + tree(acc, first, step * 2) + " + " + tree(acc, first + step, step * 2) + ")";
+    }
+
+    private static String bytes(String index) {
+        return index.matches("\\w+") ? index + " << 2" : "(" + index + ") << 2";
+    }
+
+    private static String load(String array, String index, Context ctx) {
+        if (ctx.heap == null) {
+            throw new IllegalArgumentException("LOAD outside a //@memory block");
+        }
+        if (ctx.scalar) {
+            return ctx.heap ? array + "[" + index + "]" : array + ".getFloat(" + bytes(index) + ")";
+        }
+        return ctx.heap ? "FloatVector.fromArray(S, " + array + ", " + index + ")"
+                : "FloatVector.fromByteBuffer(S, " + array + ", " + bytes(index) + ", NATIVE)";
+    }
+
+    private static String store(String array, String index, String value, Context ctx) {
+        if (ctx.heap == null) {
+            throw new IllegalArgumentException("STORE outside a //@memory block");
+        }
+        if (ctx.scalar) {
+            return ctx.heap ? array + "[" + index + "] = " + value + ";"
+                    : array + ".putFloat(" + bytes(index) + ", " + value + ");";
+        }
+        return ctx.heap ? value + ".intoArray(" + array + ", " + index + ");"
+                : value + ".intoByteBuffer(" + array + ", " + bytes(index) + ", NATIVE);";
+    }
+}
