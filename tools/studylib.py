@@ -85,8 +85,9 @@ def read_csv(*paths):
 
 
 def command(flags):
-    """The ./pamadam compare command line for a dict of flags (value None: a switch)."""
-    cmd = ["./pamadam", "compare"]
+    """The ./pamadam compare command line for a dict of flags (value None: a switch); $PAMADAM_CLI, when
+    set, is the launcher to use instead of ./pamadam (another build of the same sources)."""
+    cmd = [os.environ.get("PAMADAM_CLI", "./pamadam"), "compare"]
     for k, v in flags.items():
         cmd.append(f"--{k}" if v is None else f"--{k}={v}")
     return cmd
@@ -99,7 +100,7 @@ def compare(name, flags, append=False):
     env = dict(os.environ, OMP_NUM_THREADS="1", DJL_OFFLINE="true")
     tmp = tempfile.mkdtemp(prefix="study-")
     cmd = command(dict(flags, out=tmp))
-    shown = " ".join(command(flags))
+    shown = " ".join(["./pamadam"] + command(flags)[1:])
     print(f"$ {shown}", file=sys.stderr, flush=True)
     started = time.time()
     lock = os.environ.get("PAMADAM_LOCK")  # e.g. /tmp/pamadam-heavy.lock: one heavy job at a time

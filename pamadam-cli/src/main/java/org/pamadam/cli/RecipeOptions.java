@@ -37,7 +37,7 @@ final class RecipeOptions {
 
     @Option(names = "--no-trust-ratio", paramLabel = "REGEX",
             description = "Tensors whose name fully matches take a plain step (ratio 1), e.g. 'bias|gamma|beta'. "
-                    + "Names: djl's local names (weight, bias, gamma, beta); dl4j's <layer>_<W|b> or the same "
+                    + "Names: djl's local names (weight, bias, gamma, beta) or block paths (01Linear_weight); dl4j's <layer>_<W|b> or the same "
                     + "local names (weight, bias); dl4j batch-norm gamma and beta always step plainly.")
     String noTrustRatio;
 
