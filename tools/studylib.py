@@ -168,6 +168,26 @@ def loss_cell(group, column):
     return f"{m:.3g}" if m > 100 else f"{m:.4f}"
 
 
+def fate(rows):
+    """For the rows of one configuration (all epochs, all seeds): 'seed S: chance from epoch A, NaN from
+    epoch B' for every seed that ended at chance or diverged; '' when none did."""
+    out = []
+    for seed, grp in sorted(groups(rows, ["seed"]).items()):
+        by_epoch = sorted(grp, key=lambda r: int(r["epoch"]))
+        chance = next((int(r["epoch"]) for r in by_epoch if finite(float(r["test_acc"]))
+                       and float(r["test_acc"]) <= 0.11), None)
+        nan = next((int(r["epoch"]) for r in by_epoch if not finite(float(r["test_acc"]))), None)
+        parts = ([f"chance from epoch {chance}"] if chance else []) + ([f"NaN in epoch {nan}"] if nan else [])
+        if parts:
+            out.append(f"seed {seed[0]}: " + ", ".join(parts))
+    return "; ".join(out)
+
+
+def cell_text(s):
+    """A value as a markdown table cell (a | would end the cell)."""
+    return str(s).replace("|", "\\|")
+
+
 def markdown(head, rows):
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
