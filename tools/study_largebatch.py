@@ -94,7 +94,10 @@ def welch(a, b):
     if len(a) < 2 or len(b) < 2:
         return math.nan
     va, vb = statistics.variance(a) / len(a), statistics.variance(b) / len(b)
-    return (statistics.fmean(a) - statistics.fmean(b)) / math.sqrt(va + vb) if va + vb > 0 else math.inf
+    d = statistics.fmean(a) - statistics.fmean(b)
+    if va + vb == 0:
+        return math.nan if abs(d) < 1e-9 else math.copysign(math.inf, d)
+    return d / math.sqrt(va + vb)
 
 
 def big_table(rows, title):
