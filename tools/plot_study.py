@@ -86,6 +86,7 @@ def ratios(path, out_png, optimizers):
                 series[r["tensor"]].append((int(r["step"]), float(r["ratio"])))
         for tensor, points in series.items():
             ax.plot([p[0] for p in points], [p[1] for p in points], lw=0.8, label=tensor)
+        ax.axhline(1.0, color="black", ls="--", lw=0.8, label="ratio 1: Adam's step")
         ax.set_yscale("log")
         ax.set_title(f"{opt} lr={first[0]} seed {first[1]}: trust ratio per tensor")
         ax.set_xlabel("optimizer step")
