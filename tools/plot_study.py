@@ -63,7 +63,8 @@ def side(java_csv, torch_csv, out_png):
     for ax in axes:
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=7)
+    for ax in axes:
+        ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(out_png, dpi=110)
 
