@@ -5,6 +5,7 @@ MLP at batch 128, 1024, 4096 and 8192, the same number of epochs at every batch 
 
   python3 tools/study_largebatch.py bracket [--optimizers ...]  # batch 128, 5 lrs x 3 seeds    ~15 min
   python3 tools/study_largebatch.py grid                        # 1024/4096/8192 at the scaled lr ~8 min
+  python3 tools/study_largebatch.py retune                      # 4096 at half and twice the lr   ~5 min
   python3 tools/study_largebatch.py cnn                         # CNN at 128 and 4096 (see CNN_*)  ~15 min
   python3 tools/study_largebatch.py table                       # the tables, from the committed CSVs
   python3 tools/study_largebatch.py plot                        # docs/results/lb-mlp.png
@@ -34,6 +35,8 @@ CNN_OPTIMIZERS = ["pamadam", "lamb", "adam"]  # AdamW left out for time (on the 
 BRACKET = "lb-bracket-mlp"
 GRID = "lb-grid-mlp"
 CNN = "lb-cnn"
+RETUNE = "lb-retune-mlp"
+RETUNE_FACTORS = [0.5, 2.0]  # times the sqrt-scaled lr, to see whether a large-batch gap is the lr rule's
 
 
 def flags(batch, epochs=EPOCHS, model="mlp", seeds=SEEDS):
@@ -79,6 +82,42 @@ def run_grid(args):
         lrs = ",".join(f"{opt}={scaled(best[opt][0], batch):g}" for opt in OPTIMIZERS)
         f = dict(flags(batch), optimizers=",".join(OPTIMIZERS), lr=lrs)
         S.compare(GRID, f, append=args.append or i > 0)
+
+
+def run_retune(args):
+    best = best_lrs()
+    batches = [int(b) for b in args.batches.split(",")]
+    for i, batch in enumerate(batches):
+        lrs = ",".join(f"{opt}={scaled(best[opt][0], batch) * k:.4g}" for opt in OPTIMIZERS for k in RETUNE_FACTORS)
+        f = dict(flags(batch), optimizers=",".join(OPTIMIZERS), lr=lrs)
+        S.compare(RETUNE, f, append=args.append or i > 0)
+
+
+def retune_table(grid_rows):
+    rows = S.at_epoch(S.read_csv(os.path.join(S.RESULTS, RETUNE + ".csv")) + grid_rows)
+    batches = sorted({int(r["batch_size"]) for r in S.read_csv(os.path.join(S.RESULTS, RETUNE + ".csv"))})
+    for b in batches:
+        print(f"\nMLP at batch {b}: the sqrt-scaled lr against half and twice it (final test accuracy, n = 3 each)\n")
+        body, best = [], {}
+        for opt in OPTIMIZERS:
+            mine = [r for r in rows if r["optimizer"] == opt and int(r["batch_size"]) == b]
+            by_lr = S.groups(mine, ["lr"])
+            lrs = sorted(by_lr, key=lambda k: float(k[0]))
+            cells = [opt]
+            for lr in lrs:
+                accs = [float(r["test_acc"]) if S.finite(float(r["test_acc"])) else 0.1 for r in by_lr[lr]]
+                if opt not in best or statistics.fmean(accs) > statistics.fmean(best[opt][1]):
+                    best[opt] = (float(lr[0]), accs)
+                cells.append(f"{float(lr[0]):.4g}: {S.acc_cell(by_lr[lr])}")
+            body.append(cells)
+        S.markdown(["optimizer", "lr / 2", "sqrt-scaled lr", "lr x 2"], body)
+        print(f"\nAt batch {b}, each optimizer at the best of its three lrs: PAMAdam minus the others (Welch t)\n")
+        pam = best["pamadam"][1]
+        S.markdown(["", "pamadam", "lamb", "adam", "adamw"],
+                   [["best lr"] + [f"{best[o][0]:.4g}" for o in OPTIMIZERS],
+                    ["test acc"] + [S.mean_sd(best[o][1]) for o in OPTIMIZERS],
+                    ["pamadam - it"] + ["-"] + [f"{statistics.fmean(pam) - statistics.fmean(best[o][1]):+.4f} "
+                                                 f"(t {welch(pam, best[o][1]):+.1f})" for o in OPTIMIZERS[1:]]])
 
 
 def run_cnn(args):
@@ -158,6 +197,8 @@ def table(args):
     if os.path.exists(grid):
         chosen = [r for r in rows if opt_lr_match(r, best)]
         big_table(chosen + S.read_csv(grid), "MLP")
+        if os.path.exists(os.path.join(S.RESULTS, RETUNE + ".csv")):
+            retune_table(S.read_csv(grid))
     cnn = os.path.join(S.RESULTS, CNN + ".csv")
     if os.path.exists(cnn):
         big_table(S.read_csv(cnn), "CNN with batch norm")
@@ -220,14 +261,16 @@ def plot(args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("mode", choices=["bracket", "grid", "cnn", "table", "plot"])
+    ap.add_argument("mode", choices=["bracket", "grid", "retune", "cnn", "table", "plot"])
     ap.add_argument("--optimizers", default=",".join(OPTIMIZERS))
     ap.add_argument("--batches", default=None)
     ap.add_argument("--append", action="store_true", help="append to the CSV instead of starting it afresh")
     args = ap.parse_args()
     if args.batches is None:
-        args.batches = ",".join(str(b) for b in (BATCHES[1:] if args.mode == "grid" else CNN_BATCHES))
-    {"bracket": run_bracket, "grid": run_grid, "cnn": run_cnn, "table": table, "plot": plot}[args.mode](args)
+        args.batches = {"grid": ",".join(str(b) for b in BATCHES[1:]), "retune": "4096"}.get(
+            args.mode, ",".join(str(b) for b in CNN_BATCHES))
+    {"bracket": run_bracket, "grid": run_grid, "retune": run_retune, "cnn": run_cnn, "table": table,
+     "plot": plot}[args.mode](args)
 
 
 if __name__ == "__main__":
