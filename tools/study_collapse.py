@@ -113,6 +113,23 @@ def table(args):
             body.append(cells)
     S.markdown(["configuration", "seed"] + [f"{t} x2/x10/r>1" for t in LAYERS] + ["last step / loss>10"], body)
 
+    print("\nAfter the blow-up: the first step at which a weight's ratio exceeds 100 (Adam's step has all but vanished"
+          " next to mean|p|), and the median factor by which each weight's mean|p| grows per step over steps"
+          " 600-1300 (1 + lr = 1.01 is the most a PAMAdam step can add at lr 0.01)\n")
+    body = []
+    for label in ("pamadam", "pamadam, plain last layer"):
+        for seed in range(1, SEEDS + 1):
+            per = logs[(label, seed)]
+            weights = [t for t in LAYERS if t.endswith("weight")]
+            r100 = min(x for x in (first(per[t], lambda p: p[1] > 100) for t in weights) if x is not None)
+            cells = [label, str(seed), str(r100)]
+            for t in weights:
+                pts = per[t]
+                g = [pts[i][2] / pts[i - 1][2] for i in range(1, len(pts)) if 600 <= pts[i][0] <= 1300]
+                cells.append(f"{statistics.median(g):.5f}" if g else "-")
+            body.append(cells)
+    S.markdown(["configuration", "seed", "ratio > 100 from step"] + [f"{t} growth per step" for t in LAYERS[::2]], body)
+
     print("\nmean|p| after step 1 and at the last logged step (seed 1), and the largest ratio used\n")
     body = []
     for label, _, _ in CONFIGS:
