@@ -5,7 +5,7 @@ MLP at batch 128, 1024, 4096 and 8192, the same number of epochs at every batch 
 
   python3 tools/study_largebatch.py bracket [--optimizers ...]  # batch 128, 5 lrs x 3 seeds    ~15 min
   python3 tools/study_largebatch.py grid                        # 1024/4096/8192 at the scaled lr ~8 min
-  python3 tools/study_largebatch.py retune                      # 4096 at half and twice the lr   ~5 min
+  python3 tools/study_largebatch.py retune                      # 4096, 8192 at half, twice the lr ~8 min
   python3 tools/study_largebatch.py cnn                         # CNN at 128 and 4096 (see CNN_*)  ~15 min
   python3 tools/study_largebatch.py table                       # the tables, from the committed CSVs
   python3 tools/study_largebatch.py plot                        # docs/results/lb-mlp.png
@@ -267,7 +267,7 @@ def main():
     ap.add_argument("--append", action="store_true", help="append to the CSV instead of starting it afresh")
     args = ap.parse_args()
     if args.batches is None:
-        args.batches = {"grid": ",".join(str(b) for b in BATCHES[1:]), "retune": "4096"}.get(
+        args.batches = {"grid": ",".join(str(b) for b in BATCHES[1:]), "retune": "4096,8192"}.get(
             args.mode, ",".join(str(b) for b in CNN_BATCHES))
     {"bracket": run_bracket, "grid": run_grid, "retune": run_retune, "cnn": run_cnn, "table": table,
      "plot": plot}[args.mode](args)
