@@ -154,8 +154,10 @@ def big_table(rows, title):
             cells.append(f"{S.acc_cell(grp)} (n={len(grp)}, lr {float(grp[0]['lr']):g})" if grp else "-")
         body.append(cells)
     S.markdown(head, body)
-    print(f"\n{title}: PAMAdam minus each other optimizer (mean difference, Welch t; |t| > 4.3 is beyond the"
-          " seed spread at n = 3, two-sided 5%)\n")
+    n = min(len(grp) for grp in g.values())
+    crit = {2: 12.7, 3: 4.3}.get(n, 4.3)  # two-sided 5% t at the smallest Welch df, n - 1
+    print(f"\n{title}: PAMAdam minus each other optimizer (mean difference, Welch t; with n = {n} per cell,"
+          f" |t| > {crit} is beyond the seed spread, two-sided 5% at df = {n - 1})\n")
     body = []
     for b in batches:
         pam = [float(r["test_acc"]) for r in g.get((str(b), "pamadam"), [])]
