@@ -19,7 +19,8 @@ from collections import defaultdict
 
 
 def rows(path):
-    with open(path) as f:
+    import gzip
+    with (gzip.open(path, "rt") if path.endswith(".gz") else open(path)) as f:
         return list(csv.DictReader(f))
 
 

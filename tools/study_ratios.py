@@ -8,8 +8,8 @@ PAMAdam and LAMB at lr 1e-3, 1 seed, 3 epochs, batch 128, DJL's initialisation.
 """
 import argparse
 import csv
+import gzip
 import os
-import shutil
 import subprocess
 import sys
 from collections import defaultdict
@@ -17,19 +17,25 @@ from collections import defaultdict
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import studylib as S  # noqa: E402
 
-CSV = os.path.join(S.RESULTS, "ratios-mlp.csv")
+CSV = os.path.join(S.RESULTS, "ratios-mlp.csv.gz")  # with the recipe columns (gzip)
 WINDOWS = [(1, 10), (11, 300), (301, 469), (470, 938), (939, 1407)]
 
 
 def run(args):
     _, files = S.compare("ratios-mlp-metrics", {"model": "mlp", "optimizers": "pamadam,lamb", "lr": "1e-3",
                                                 "seeds": 1, "epochs": 3, "log-ratios": None})
-    shutil.copy(files["ratios.csv"], CSV)
+    recipe = S.annotate_rows([{**{k: "0" for k in S.METRICS}, "optimizer": "-"}], {"model": "mlp", "epochs": 3})[0]
+    with open(files["ratios.csv"]) as f, gzip.open(CSV, "wt", newline="") as out:
+        reader = csv.DictReader(f)
+        writer = csv.DictWriter(out, fieldnames=reader.fieldnames + S.RECIPE_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for r in reader:
+            writer.writerow({**r, **{k: recipe[k] for k in S.RECIPE_COLUMNS}})
 
 
 def table(args):
     series = defaultdict(list)
-    with open(CSV) as f:
+    with gzip.open(CSV, "rt") as f:
         for r in csv.DictReader(f):
             series[(r["optimizer"], r["tensor"])].append((int(r["step"]), float(r["ratio"])))
     print("Trust ratio per tensor: min .. max over windows of steps (469 steps per epoch), and the last value\n")
