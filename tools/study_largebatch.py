@@ -230,7 +230,7 @@ def plot(args):
     rows += S.read_csv(os.path.join(S.RESULTS, GRID + ".csv"))
     panels = [("MLP", rows)]
     cnn = os.path.join(S.RESULTS, CNN + ".csv")
-    if os.path.exists(cnn):
+    if os.path.exists(cnn) and len({r["batch_size"] for r in S.read_csv(cnn)}) > 1:
         panels.append(("CNN with batch norm", S.read_csv(cnn)))
     colors = {"pamadam": "tab:red", "lamb": "tab:blue", "adam": "tab:green", "adamw": "tab:orange"}
     markers = {"pamadam": "o", "lamb": "s", "adam": "^", "adamw": "v"}
