@@ -6,7 +6,7 @@ MLP at batch 128, 1024, 4096 and 8192, the same number of epochs at every batch 
   python3 tools/study_largebatch.py bracket [--optimizers ...]  # batch 128, 5 lrs x 3 seeds    ~15 min
   python3 tools/study_largebatch.py grid                        # 1024/4096/8192 at the scaled lr ~8 min
   python3 tools/study_largebatch.py retune                      # 4096, 8192 at half, twice the lr ~8 min
-  python3 tools/study_largebatch.py cnn                         # CNN at 128 and 4096 (see CNN_*)  ~15 min
+  python3 tools/study_largebatch.py cnn                         # CNN at 128 and 4096 (see CNN_*)  ~90 min
   python3 tools/study_largebatch.py table                       # the tables, from the committed CSVs
   python3 tools/study_largebatch.py plot                        # docs/results/lb-mlp.png
 
