@@ -54,7 +54,7 @@ public final class DjlTraining {
         try (Model model = Model.newInstance("fashion-mlp");
              PamAdam optimizer = PamAdam.builder()
                      .optLearningRateTracker(schedule)
-                     .optPlainStep("bias")            // biases take plain Adam steps (they start at zero)
+                     .optNoAdapt("bias")            // biases take plain Adam steps (they start at zero)
                      .build()) {
             model.setBlock(mlp);
             NDManager manager = model.getNDManager();

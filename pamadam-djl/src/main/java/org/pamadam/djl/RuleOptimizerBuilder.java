@@ -130,7 +130,10 @@ public abstract class RuleOptimizerBuilder<T extends RuleOptimizerBuilder<T>> ex
         return self();
     }
 
-    /** false: every parameter takes a plain step (ratio 1), i.e. the rule without its trust ratio. */
+    /**
+     * false: no parameter adapts: every one takes a plain step (ratio 1), i.e. the rule without its
+     * trust ratio (the core's {@code Rule.Builder.adapt(false)}).
+     */
     public T optAdapt(boolean adapt) {
         ruleBuilder.adapt(adapt);
         return self();
@@ -138,20 +141,33 @@ public abstract class RuleOptimizerBuilder<T extends RuleOptimizerBuilder<T>> ex
 
     /**
      * Parameters whose name (the block's local name: {@code weight}, {@code bias}, {@code gamma},
-     * {@code beta}, ...), block path or id fully matches {@code regex} take a plain step (ratio 1),
-     * the usual choice for biases and norm layers, e.g. {@code optPlainStep("bias|gamma|beta")}.
+     * {@code beta}, ...), block path or id fully matches {@code regex} do not adapt: they take a
+     * plain step (ratio 1), the usual choice for biases and norm layers, e.g.
+     * {@code optNoAdapt("bias|gamma|beta")} (the core's {@code override(regex, r -> r.adapt(false))},
+     * the CLI's {@code --no-adapt}).
      *
      * @throws IllegalArgumentException for an invalid regular expression
      */
-    public T optPlainStep(String regex) {
+    public T optNoAdapt(String regex) {
         Objects.requireNonNull(regex, "regex");
         try {
             this.plainStep = Pattern.compile(regex);
         } catch (PatternSyntaxException e) {
-            throw new IllegalArgumentException("optPlainStep: '" + regex + "' is not a valid regular expression: "
+            throw new IllegalArgumentException("optNoAdapt: '" + regex + "' is not a valid regular expression: "
                     + e.getDescription(), e);
         }
         return self();
+    }
+
+    /**
+     * The old name of {@link #optNoAdapt(String)}.
+     *
+     * @deprecated use {@link #optNoAdapt(String)}: one name, "adapt", for a parameter that takes no
+     *     trust ratio, across the core, DJL and the CLI
+     */
+    @Deprecated
+    public T optPlainStep(String regex) {
+        return optNoAdapt(regex);
     }
 
     /**

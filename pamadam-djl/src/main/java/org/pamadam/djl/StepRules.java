@@ -5,7 +5,7 @@ import org.pamadam.rule.Rule;
 
 /**
  * The rule each step runs: the parameter's flavour (with the trust ratio, or the plain step of
- * {@code optPlainStep}) at the learning-rate tracker's value, if there is a tracker. A tracker value
+ * {@code optNoAdapt}) at the learning-rate tracker's value, if there is a tracker. A tracker value
  * the rule refuses is reported naming the step or parameter.
  */
 final class StepRules {

@@ -60,7 +60,7 @@ class BuilderTest {
         refused(() -> PamAdam.builder().optClipGrad(Float.NaN).build(), "optClipGrad: must be > 0 to clip or negative to turn clipping off, got NaN");
         refused(() -> PamAdam.builder().optClipGrad(0f).build(), "optClipGrad");
         refused(() -> PamAdam.builder().optBeginNumUpdate(-1).build(), "optBeginNumUpdate: must be >= 0, got -1");
-        refused(() -> PamAdam.builder().optPlainStep("bias(").build(), "optPlainStep: 'bias(' is not a valid regular expression");
+        refused(() -> PamAdam.builder().optPlainStep("bias(").build(), "optNoAdapt: 'bias(' is not a valid regular expression");
         refused(() -> PamAdam.builder().optLearningRateTracker((id, n) -> -1f).build(),
                 "learning-rate tracker: its first value -1.0 is invalid: pamadam: lr must be a finite number >= 0, got -1.0");
         refused(() -> RuleOptimizer.named("adamax").build(), "unknown optimizer 'adamax'");

@@ -48,7 +48,7 @@ public final class DjlTraining implements TrainingEngine {
         Recipe recipe = spec.recipe();
         RuleOptimizer.Builder builder = RuleOptimizer.forRule(recipe.rule(spec.optimizer(), spec.lr()));
         if (recipe.noTrustRatio() != null) {
-            builder.optPlainStep(plainStepRegex(recipe.noTrustRatio(), model.getBlock()));
+            builder.optNoAdapt(plainStepRegex(recipe.noTrustRatio(), model.getBlock()));
         }
         if (recipe.maxGradNorm() != null) {
             builder.optMaxGradNorm(recipe.maxGradNorm().floatValue());
