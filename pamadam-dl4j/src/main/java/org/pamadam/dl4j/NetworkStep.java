@@ -167,6 +167,27 @@ public final class NetworkStep implements AutoCloseable {
         loadCounts();
     }
 
+    /**
+     * A step over arrays of the caller's own (no network): {@code params.get(i)} and
+     * {@code grads.get(i)} are one tensor, named {@code "t" + i}, with fresh moments and counters.
+     * {@link #step(int)} then steps them as a network's update does, zeroing the gradients.
+     */
+    public static NetworkStep over(Rule rule, List<INDArray> params, List<INDArray> grads, Settings settings) {
+        RuleUpdater config = new RuleUpdater(rule);
+        List<Tensor> list = new ArrayList<>();
+        for (int i = 0; i < params.size(); i++) {
+            long n = params.get(i).length();
+            INDArray state = org.nd4j.linalg.factory.Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT,
+                    config.stateSize(n));
+            long m = config.momentSize(n);
+            list.add(new Tensor("t" + i, params.get(i), grads.get(i), config,
+                    state.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, n)),
+                    m == 2 * n ? state.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(n, 2 * n)) : null,
+                    state.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(m, m + n))));
+        }
+        return new NetworkStep(list, settings);
+    }
+
     /** Restores step counts, clamp counts and last ratios from the counter regions. */
     private void loadCounts() {
         OptimizerState saved = optimizer.state();
@@ -208,7 +229,7 @@ public final class NetworkStep implements AutoCloseable {
      * @throws NonFiniteGradientException when a gradient or value is not finite; nothing was written
      *     (with accumulation the window is dropped)
      */
-    boolean step(int epoch) {
+    public boolean step(int epoch) {
         return step(epoch, null);
     }
 

@@ -25,12 +25,22 @@ final class CoreTwin implements AutoCloseable {
     final Accumulation accumulation;
 
     CoreTwin(MultiLayerNetwork net, List<String> names, Rule rule, double maxGradNorm, int accumulate) {
+        this(net, names, n -> rule, maxGradNorm, accumulate);
+    }
+
+    /** Tensor {@code n} under {@code ruleFor.apply(n)}, in groups by rule. */
+    CoreTwin(MultiLayerNetwork net, List<String> names, java.util.function.Function<String, Rule> ruleFor,
+             double maxGradNorm, int accumulate) {
         this.net = net;
         this.names = names;
+        java.util.Map<Rule, List<Param>> groups = new java.util.LinkedHashMap<>();
         for (String n : names) {
-            params.add(Param.of(n, memoryOrder(net.getParam(n))));
+            Param p = Param.of(n, memoryOrder(net.getParam(n)));
+            params.add(p);
+            groups.computeIfAbsent(ruleFor.apply(n), r -> new ArrayList<>()).add(p);
         }
-        Optimizer.Builder b = Optimizer.builder().group(rule, params).threads(1);
+        Optimizer.Builder b = Optimizer.builder().threads(1);
+        groups.forEach(b::group);
         if (maxGradNorm != Double.POSITIVE_INFINITY) {
             b.maxGradNorm(maxGradNorm);
         }
