@@ -49,8 +49,11 @@ class RecipeCommandTest {
         Cli.Outcome djl = Cli.run("train", "--accumulate", "2", "--data", data.toString());
         assertEquals(Main.BAD_INPUT, djl.code());
         assertTrue(djl.err().contains("--accumulate is not offered by the djl engine"), djl.err());
-        Cli.Outcome accumulate = Cli.run("train", "--engine", "dl4j", "--accumulate", "2", "--data", data.toString());
-        assertTrue(accumulate.err().contains("--accumulate is not offered by the dl4j engines"), accumulate.err());
+        Cli.Outcome accumulate = Cli.run("train", "--engine", "dl4j-spark", "--accumulate", "2", "--data",
+                data.toString());
+        assertEquals(Main.BAD_INPUT, accumulate.code());
+        assertTrue(accumulate.err().contains("--accumulate is not offered by the dl4j-spark engine: a worker's window"),
+                accumulate.err());
         Cli.Outcome warmup = Cli.run("train", "--engine", "dl4j", "--schedule", "cosine", "--warmup", "100",
                 "--epochs", "1", "--batch-size", "100", "--data", data.toString(), "--out", dir.resolve("w").toString());
         assertEquals(Main.BAD_INPUT, warmup.code());
@@ -117,6 +120,22 @@ class RecipeCommandTest {
                 unclipped.toArray(new String[0])));
         assertEquals(0, e.code(), e.out() + e.err());
         assertNotEquals(losses(want, 1), losses(Files.readAllLines(other.resolve("metrics.csv")), 1));
+    }
+
+    @Test
+    void theDl4jEngineAccumulatesMinibatches() throws IOException {
+        String[] common = {"train", "--engine", "dl4j", "--optimizer", "pamadam", "--lr", "3e-3", "--epochs", "1",
+            "--batch-size", "50", "--max-grad-norm", "1", "--data", data.toString()};
+        Path two = dir.resolve("accumulate2");
+        Cli.Outcome a = Cli.run(concat(common, new String[] {"--accumulate", "2", "--out", two.toString()}));
+        assertEquals(0, a.code(), a.out() + a.err());
+        assertTrue(Files.readString(two.resolve("report.md")).contains("accumulate 2"));
+        Path one = dir.resolve("accumulate1");
+        Cli.Outcome b = Cli.run(concat(common, new String[] {"--out", one.toString()}));
+        assertEquals(0, b.code(), b.out() + b.err());
+        // Half the optimizer steps on the mean of two minibatches: another training.
+        assertNotEquals(losses(Files.readAllLines(one.resolve("metrics.csv")), 1),
+                losses(Files.readAllLines(two.resolve("metrics.csv")), 1));
     }
 
     @Test
