@@ -171,40 +171,17 @@ public final class Optimizer implements AutoCloseable {
         return FusedStep.clipScale(maxNorm, norm);
     }
 
+    /** The reference path: {@link ReferenceStep} tensor by tensor, after the same all-or-nothing check. */
     private boolean referenceStep(int only) {
+        boolean[] active = new boolean[params.length];
         for (int i = 0; i < params.length; i++) {
-            if (fusedStep.active(i)) {
-                float[] g = params[i].grad();
-                float[] p = params[i].data();
-                for (int k = 0; k < g.length; k++) {
-                    if (!Float.isFinite(g[k]) || !Float.isFinite(p[k])) {
-                        return nonFinite(i);
-                    }
-                }
-            }
+            active[i] = fusedStep.active(i);
         }
-        double norm = Double.NaN;
-        float gradScale = 1f;
-        if (maxGradNorm != Double.POSITIVE_INFINITY) {
-            double total = 0;
-            for (int i = 0; i < params.length; i++) {
-                if (fusedStep.active(i)) {
-                    for (float x : params[i].grad()) {
-                        total += (double) x * x;
-                    }
-                }
-            }
-            norm = Math.sqrt(total);
-            gradScale = (float) clipScale(maxGradNorm, norm);
+        int bad = ReferenceStep.firstNonFinite(params, active);
+        if (bad >= 0) {
+            return nonFinite(bad);
         }
-        telemetry.lastGradNorm = norm;
-        for (int i = 0; i < params.length; i++) {
-            if (fusedStep.active(i)) {
-                double ratio = ReferenceStep.unclampedStep(stepRules[i], telemetry.steps[i] + 1, params[i].data(),
-                        params[i].grad(), moments.mHeap(i), moments.vHeap(i), gradScale);
-                telemetry.commit(i, stepRules[i], ratio);
-            }
-        }
+        telemetry.lastGradNorm = ReferenceStep.stepAll(params, active, stepRules, telemetry, moments, maxGradNorm);
         if (only < 0) {
             telemetry.stepsTaken++;
         }

@@ -89,4 +89,51 @@ public final class ReferenceStep {
         }
         return ratio;
     }
+
+    /** The first active tensor with a non-finite gradient or value, or -1. */
+    static int firstNonFinite(Param[] params, boolean[] active) {
+        for (int i = 0; i < params.length; i++) {
+            if (active[i]) {
+                float[] g = params[i].grad();
+                float[] p = params[i].data();
+                for (int k = 0; k < g.length; k++) {
+                    if (!Float.isFinite(g[k]) || !Float.isFinite(p[k])) {
+                        return i;
+                    }
+                }
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Steps every active tensor with its rule, clipping by the global norm (summed sequentially in
+     * double) when {@code maxGradNorm} is finite, and commits each to the telemetry. Returns the norm,
+     * NaN when not clipping.
+     */
+    static double stepAll(Param[] params, boolean[] active, Rule[] rules, Telemetry telemetry, MomentStore moments,
+                          double maxGradNorm) {
+        double norm = Double.NaN;
+        float gradScale = 1f;
+        if (maxGradNorm != Double.POSITIVE_INFINITY) {
+            double total = 0;
+            for (int i = 0; i < params.length; i++) {
+                if (active[i]) {
+                    for (float x : params[i].grad()) {
+                        total += (double) x * x;
+                    }
+                }
+            }
+            norm = Math.sqrt(total);
+            gradScale = (float) FusedStep.clipScale(maxGradNorm, norm);
+        }
+        for (int i = 0; i < params.length; i++) {
+            if (active[i]) {
+                double ratio = unclampedStep(rules[i], telemetry.steps[i] + 1, params[i].data(), params[i].grad(),
+                        moments.mHeap(i), moments.vHeap(i), gradScale);
+                telemetry.commit(i, rules[i], ratio);
+            }
+        }
+        return norm;
+    }
 }
