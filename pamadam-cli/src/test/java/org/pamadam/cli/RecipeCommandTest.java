@@ -123,6 +123,14 @@ class RecipeCommandTest {
     }
 
     @Test
+    void onDl4jBatchNormGammaAndBetaShareOneRule() {
+        Cli.Outcome o = Cli.run("train", "--model", "cnn", "--engine", "dl4j", "--no-trust-ratio", "beta",
+                "--epochs", "1", "--batch-size", "100", "--data", data.toString());
+        assertEquals(Main.BAD_INPUT, o.code());
+        assertTrue(o.err().contains("matches beta but not gamma of batch-norm layer 1"), o.err());
+    }
+
+    @Test
     void theDl4jEngineAccumulatesMinibatches() throws IOException {
         String[] common = {"train", "--engine", "dl4j", "--optimizer", "pamadam", "--lr", "3e-3", "--epochs", "1",
             "--batch-size", "50", "--max-grad-norm", "1", "--data", data.toString()};
