@@ -11,7 +11,7 @@ import org.pamadam.trace.Golden;
 import org.pamadam.trace.Replay;
 import org.pamadam.trace.Trace;
 
-/** Every bundled PyTorch trace, replayed through DL4J's UpdaterBlock with RuleUpdater and TensorStep. */
+/** Every bundled PyTorch trace, replayed through NetworkStep over ND4J arrays laid out as DL4J's updater state. */
 class Dl4jGoldenReplayTest {
 
     static java.util.List<String> names() {
