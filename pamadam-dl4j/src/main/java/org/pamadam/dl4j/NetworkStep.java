@@ -188,6 +188,33 @@ public final class NetworkStep implements AutoCloseable {
         return new NetworkStep(list, settings);
     }
 
+    /**
+     * Copies the optimizer state (m, v, step count, clamp count, last ratio) of every tensor that
+     * {@code from} also steps, matched by name and size, into this network's updater state: how a
+     * layer that was frozen is unfrozen (build the network anew, attach, copy from the frozen one's
+     * step). A tensor {@code from} lacks keeps its own state (a fresh one: its count starts at 1).
+     *
+     * @return the names copied, in this step's order
+     */
+    public List<String> copyStateFrom(NetworkStep from) {
+        List<String> copied = new ArrayList<>();
+        for (Tensor t : tensors) {
+            for (Tensor f : from.tensors) {
+                if (f.name().equals(t.name()) && f.param().length() == t.param().length()
+                        && (f.v() == null) == (t.v() == null)) {
+                    t.m().assign(f.m());
+                    if (t.v() != null) {
+                        t.v().assign(f.v());
+                    }
+                    t.counts().assign(f.counts());
+                    copied.add(t.name());
+                }
+            }
+        }
+        loadCounts();
+        return copied;
+    }
+
     /** Restores step counts, clamp counts and last ratios from the counter regions. */
     private void loadCounts() {
         OptimizerState saved = optimizer.state();

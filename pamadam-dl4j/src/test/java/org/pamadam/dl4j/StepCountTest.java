@@ -105,6 +105,39 @@ class StepCountTest {
     }
 
     @Test
+    void aLayerFrozenThenUnfrozenStartsItsCountWhereItsMomentsStart() {
+        Rule rule = Rule.pamAdam().lr(1e-2).build();
+        MultiLayerNetwork base = CoreEqualityTest.bnNet(rule);
+        MultiLayerNetwork frozen = new TransferLearning.Builder(base).setFeatureExtractor(0).build();
+        NetworkStep frozenStep = Dl4jOptimizers.attach(frozen);
+        assertEquals(List.of("1_gamma", "1_beta", "2_W", "2_b"), frozenStep.tensorNames(), "layer 0 is frozen");
+        float[] frozenW = CoreTwin.memoryOrder(frozen.getParam("0_W"));
+        for (int s = 0; s < 3; s++) {
+            frozen.fit(CoreEqualityTest.batch(s));
+        }
+        assertArrayEquals(frozenW, CoreTwin.memoryOrder(frozen.getParam("0_W")), "a frozen layer does not move");
+
+        // Unfreeze: the same layers, trainable, with the trained values and the trained layers' state.
+        MultiLayerNetwork unfrozen = CoreEqualityTest.bnNet(rule);
+        unfrozen.setParams(frozen.params());
+        NetworkStep step = Dl4jOptimizers.attach(unfrozen);
+        assertEquals(List.of("1_gamma", "1_beta", "2_W", "2_b"), step.copyStateFrom(frozenStep));
+        assertEquals(3, step.stepCount("2_W"));
+        assertEquals(0, step.stepCount("0_W"));
+        List<String> thawed = List.of("0_W", "0_b");
+        try (CoreTwin twin = new CoreTwin(unfrozen, thawed, rule, Double.POSITIVE_INFINITY, 1)) {
+            twin.step(twin.meanGradients(CoreEqualityTest.batch(3)).subList(0, 2));
+            unfrozen.fit(CoreEqualityTest.batch(3));
+            for (String n : thawed) {
+                assertEquals(1, step.stepCount(n), n);
+                assertArrayEquals(twin.values(n), CoreTwin.memoryOrder(unfrozen.getParam(n)),
+                        n + ": its first step, bias correction at t = 1");
+            }
+        }
+        assertEquals(4, step.stepCount("2_W"), "the layers that trained all along continue their count");
+    }
+
+    @Test
     void atLearningRateZeroTheReportedRatioIsTheRules() {
         Rule rule = Rule.pamAdam().lr(0.0).build();
         MultiLayerNetwork net = CoreEqualityTest.bnNet(rule);
