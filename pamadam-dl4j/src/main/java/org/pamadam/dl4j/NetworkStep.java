@@ -10,7 +10,6 @@ import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.pamadam.optim.NonFiniteGradientException;
 import org.pamadam.optim.Optimizer;
-import org.pamadam.optim.OptimizerState;
 import org.pamadam.optim.Param;
 import org.pamadam.rule.Rule;
 
@@ -39,10 +38,6 @@ import org.pamadam.rule.Rule;
  */
 public final class NetworkStep implements AutoCloseable {
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
-    /** Counter region slots, from a tensor's first element: step count, clamp count, last ratio. */
-    private static final int STEPS = 0;
-    private static final int CLAMPS = 1;
-    private static final int RATIO = 2;
 
     private final Tensor[] tensors;
     private final Param[] params;
@@ -50,14 +45,14 @@ public final class NetworkStep implements AutoCloseable {
     private final int[] gradOffset;
     /** Native-order views of each tensor's gradient and counter slots. */
     private final ByteBuffer[] gradRegion;
-    private final ByteBuffer[] countRegion;
+    private final Counters counters;
     private final int[] groupOf;
     private final RuleUpdater[] groupConfig;
     private final double[] groupLr;
     private final Optimizer optimizer;
     private final int accumulate;
-    private final ByteBuffer[] sums;
-    private int pending;
+    private final MeanWindow window;
+    private final int[] sizes;
 
     /**
      * One tensor: its parameter and gradient (same layout), its configuration, and its moments and
@@ -111,7 +106,7 @@ public final class NetworkStep implements AutoCloseable {
         gradMemory = new ByteBuffer[n];
         gradOffset = new int[n];
         gradRegion = new ByteBuffer[n];
-        countRegion = new ByteBuffer[n];
+        ByteBuffer[] countRegion = new ByteBuffer[n];
         groupOf = new int[n];
         List<RuleUpdater> configs = new ArrayList<>();
         List<List<Param>> members = new ArrayList<>();
@@ -163,8 +158,13 @@ public final class NetworkStep implements AutoCloseable {
         }
         optimizer = b.build();
         accumulate = settings.accumulate();
-        sums = new ByteBuffer[n];
-        loadCounts();
+        window = new MeanWindow(n);
+        sizes = new int[n];
+        for (int i = 0; i < n; i++) {
+            sizes[i] = params[i].size();
+        }
+        counters = new Counters(tensorNames().toArray(new String[0]), countRegion);
+        counters.load(optimizer);
     }
 
     /**
@@ -211,41 +211,8 @@ public final class NetworkStep implements AutoCloseable {
                 }
             }
         }
-        loadCounts();
+        counters.load(optimizer);
         return copied;
-    }
-
-    /** Restores step counts, clamp counts and last ratios from the counter regions. */
-    private void loadCounts() {
-        OptimizerState saved = optimizer.state();
-        List<OptimizerState.Group> groups = new ArrayList<>();
-        for (OptimizerState.Group g : saved.groups()) {
-            List<OptimizerState.Tensor> ts = new ArrayList<>();
-            for (OptimizerState.Tensor t : g.tensors()) {
-                int i = indexOf(t.name());
-                int size = params[i].size();
-                long steps = (long) countRegion[i].getFloat(STEPS);
-                long clamps = size > CLAMPS ? (long) countRegion[i].getFloat(CLAMPS * Float.BYTES) : 0;
-                double ratio = steps == 0 || size <= RATIO ? Double.NaN : countRegion[i].getFloat(RATIO * Float.BYTES);
-                if (steps < 0 || clamps < 0 || clamps > steps || !(Double.isNaN(ratio) || ratio >= 0)) {
-                    throw new IllegalArgumentException("tensor '" + t.name() + "': the updater state's counter region"
-                            + " holds step count " + steps + ", clamp count " + clamps + " and ratio " + ratio
-                            + "; expected counts 0 <= clamps <= steps and a ratio >= 0 (is it a RuleUpdater state?)");
-                }
-                ts.add(new OptimizerState.Tensor(t.name(), t.shape(), steps, ratio, t.m(), t.v(), clamps));
-            }
-            groups.add(new OptimizerState.Group(g.rule(), ts));
-        }
-        optimizer.load(new OptimizerState(groups, 0, optimizer.maxGradNorm()));
-    }
-
-    private int indexOf(String name) {
-        for (int i = 0; i < tensors.length; i++) {
-            if (tensors[i].name().equals(name)) {
-                return i;
-            }
-        }
-        throw new IllegalArgumentException("no tensor named '" + name + "'");
     }
 
     /**
@@ -280,9 +247,8 @@ public final class NetworkStep implements AutoCloseable {
             zeroGradients();
             return true;
         }
-        addToWindow();
-        pending++;
-        if (pending < accumulate) {
+        window.add(gradRegion);
+        if (window.pending() < accumulate) {
             zeroGradients();
             return false;
         }
@@ -296,7 +262,7 @@ public final class NetworkStep implements AutoCloseable {
      * e.g. at the end of an epoch that k does not divide. Returns false when the window is empty.
      */
     public boolean flush(int epoch) {
-        if (pending == 0) {
+        if (window.pending() == 0) {
             return false;
         }
         stepWithMean(epoch);
@@ -305,41 +271,13 @@ public final class NetworkStep implements AutoCloseable {
 
     /** Micro-batches in the open accumulation window. */
     public int pending() {
-        return pending;
-    }
-
-    private void addToWindow() {
-        for (int i = 0; i < params.length; i++) {
-            int bytes = params[i].size() * Float.BYTES;
-            if (sums[i] == null) {
-                sums[i] = ByteBuffer.allocateDirect(Math.max(bytes, Float.BYTES)).order(NATIVE);
-            }
-            ByteBuffer s = sums[i];
-            ByteBuffer g = gradRegion[i];
-            if (pending == 0) {
-                s.put(0, g, 0, bytes);
-            } else {
-                for (int k = 0; k < bytes; k += Float.BYTES) {
-                    s.putFloat(k, s.getFloat(k) + g.getFloat(k));
-                }
-            }
-        }
+        return window.pending();
     }
 
     private void stepWithMean(int epoch) {
-        int divisor = pending;
-        pending = 0;
-        if (divisor != 1) {
-            float d = divisor;
-            for (int i = 0; i < params.length; i++) {
-                ByteBuffer s = sums[i];
-                for (int k = 0, bytes = params[i].size() * Float.BYTES; k < bytes; k += Float.BYTES) {
-                    s.putFloat(k, s.getFloat(k) / d);
-                }
-            }
-        }
+        ByteBuffer[] means = window.close(sizes);
         for (int i = 0; i < params.length; i++) {
-            params[i].setGrad(sums[i], 0);
+            params[i].setGrad(means[i], 0);
         }
         stepNow(epoch);
     }
@@ -356,18 +294,7 @@ public final class NetworkStep implements AutoCloseable {
             }
         }
         optimizer.step();
-        for (int i = 0; i < params.length; i++) {
-            String name = tensors[i].name();
-            ByteBuffer c = countRegion[i];
-            int size = params[i].size();
-            c.putFloat(STEPS, optimizer.stepCount(name));
-            if (size > CLAMPS) {
-                c.putFloat(CLAMPS * Float.BYTES, optimizer.clampCount(name));
-            }
-            if (size > RATIO) {
-                c.putFloat(RATIO * Float.BYTES, (float) optimizer.lastRatio(name));
-            }
-        }
+        counters.write(optimizer);
     }
 
     private void zeroGradients() {
