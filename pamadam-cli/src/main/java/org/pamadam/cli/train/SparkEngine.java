@@ -32,7 +32,7 @@ final class SparkEngine implements TrainingEngine {
 
     /**
      * Accumulation is refused: a worker's window would straddle parameter-averaging rounds, and the
-     * averaged state holds no partial window. Clipping is not wired through the Spark settings yet.
+     * averaged state holds no partial window. Clipping runs in every worker's step.
      */
     @Override
     public void check(RunSpec spec) {
@@ -42,8 +42,7 @@ final class SparkEngine implements TrainingEngine {
                     + "window would straddle parameter-averaging rounds, whose averaged state holds no partial "
                     + "window; use --engine dl4j, or a larger --batch-size");
         }
-        String missing = r.maxGradNorm() != null ? "--max-grad-norm"
-                : !spec.model().equals("mlp") ? "--model " + spec.model() : null;
+        String missing = !spec.model().equals("mlp") ? "--model " + spec.model() : null;
         if (missing != null) {
             throw new IllegalArgumentException(missing + " is not offered by the dl4j-spark engine; use --engine dl4j");
         }
@@ -84,6 +83,8 @@ final class SparkEngine implements TrainingEngine {
                         data.test().count());
                 SparkSettings settings = SparkSettings.builder().master(master).workers(workers)
                         .averagingFrequency(averagingFrequency).epochs(spec.epochs()).seed(spec.seed())
+                        .maxGradNorm(spec.recipe().maxGradNorm() == null ? Double.POSITIVE_INFINITY
+                                : spec.recipe().maxGradNorm())
                         .logLevel("WARN").build();
                 done = new ArrayList<>();
                 try {

@@ -153,7 +153,8 @@ public final class SparkTraining {
                 .saveUpdater(true)
                 .rddTrainingApproach(RDDTrainingApproach.Direct)
                 .rngSeed(settings.seed())
-                .trainingHooks(new AttachStep(org.pamadam.dl4j.NetworkStep.Settings.defaults()),
+                .trainingHooks(new AttachStep(org.pamadam.dl4j.NetworkStep.Settings.defaults()
+                                .maxGradNorm(settings.maxGradNorm())),
                         new ExecutorProbe(reports, settings.measureSteps()))
                 .build();
         SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, net, master);
