@@ -35,8 +35,9 @@ final class RecipeOptions {
             + "(decoupled: pamadam, adamw; L2 into the gradient: adam, sgd; in the step: lamb).")
     Double weightDecay;
 
-    @Option(names = "--no-trust-ratio", paramLabel = "REGEX",
-            description = "Tensors whose name fully matches take a plain step (ratio 1), e.g. 'bias|gamma|beta'. "
+    @Option(names = {"--no-adapt", "--no-trust-ratio"}, paramLabel = "REGEX",
+            description = "Tensors whose name fully matches do not adapt: a plain step (ratio 1), e.g. "
+                    + "'bias|gamma|beta' (the core's adapt(false)). --no-trust-ratio is the deprecated old name. "
                     + "Names: djl's local names (weight, bias, gamma, beta); dl4j's <layer>_<W|b> or the same "
                     + "local names (weight, bias); dl4j batch-norm gamma and beta always step plainly.")
     String noTrustRatio;

@@ -28,7 +28,8 @@ class RecipeCommandTest {
         "--accumulate; 0; --accumulate must be >= 1",
         "--max-ratio; -2; --max-ratio must be a finite number > 0, got -2.0",
         "--weight-decay; -1; --weight-decay must be a finite number >= 0, got -1.0",
-        "--no-trust-ratio; (bias; --no-trust-ratio: '(bias' is not a valid regular expression",
+        "--no-adapt; (bias; --no-adapt: '(bias' is not a valid regular expression",
+        "--no-trust-ratio; (bias; --no-adapt: '(bias' is not a valid regular expression",
         "--gamma; 0.5; --gamma is for --schedule step or exp, not constant",
         "--step-size; 10; --step-size is for --schedule step, not constant"})
     void badRecipeValuesExitTwoNamingTheFlag(String flag, String value, String message) {

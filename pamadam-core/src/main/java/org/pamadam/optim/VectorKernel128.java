@@ -72,125 +72,107 @@ final class VectorKernel128 implements Kernel {
         float stepDecay = c.stepDecay;
         double paramSum = 0;
         double stepSum = 0;
-        FloatVector accP0 = FloatVector.zero(S);
-        FloatVector accU0 = FloatVector.zero(S);
-        FloatVector accP1 = FloatVector.zero(S);
-        FloatVector accU1 = FloatVector.zero(S);
-        FloatVector accP2 = FloatVector.zero(S);
-        FloatVector accU2 = FloatVector.zero(S);
-        FloatVector accP3 = FloatVector.zero(S);
-        FloatVector accU3 = FloatVector.zero(S);
-        for (int i = from; i < end; i += LANES) {
-            {
-                int k = i;
-                FloatVector pv = FloatVector.fromArray(S, p, k);
-                FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
-                FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv.mul(oneMinusBeta1));
-                FloatVector vv = FloatVector.fromArray(S, v, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
-                // Written out, not a helper method: a helper taking vectors is not always inlined by
-                // C2, and then every vector is boxed on the heap.
-                FloatVector u = mv.div(biasCorrection1)
-                        .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
-                        .add(pv.mul(stepDecay));
-                if (meanAbs) {
-                    accP0 = accP0.add(pv.abs());
-                    accU0 = accU0.add(u.abs());
-                } else {
-                    accP0 = accP0.add(pv.mul(pv));
-                    accU0 = accU0.add(u.mul(u));
-                }
-            }
-            {
-                int k = i + 4;
-                FloatVector pv = FloatVector.fromArray(S, p, k);
-                FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
-                FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv.mul(oneMinusBeta1));
-                FloatVector vv = FloatVector.fromArray(S, v, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
-                // Written out, not a helper method: a helper taking vectors is not always inlined by
-                // C2, and then every vector is boxed on the heap.
-                FloatVector u = mv.div(biasCorrection1)
-                        .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
-                        .add(pv.mul(stepDecay));
-                if (meanAbs) {
-                    accP1 = accP1.add(pv.abs());
-                    accU1 = accU1.add(u.abs());
-                } else {
-                    accP1 = accP1.add(pv.mul(pv));
-                    accU1 = accU1.add(u.mul(u));
-                }
-            }
-            {
-                int k = i + 8;
-                FloatVector pv = FloatVector.fromArray(S, p, k);
-                FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
-                FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv.mul(oneMinusBeta1));
-                FloatVector vv = FloatVector.fromArray(S, v, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
-                // Written out, not a helper method: a helper taking vectors is not always inlined by
-                // C2, and then every vector is boxed on the heap.
-                FloatVector u = mv.div(biasCorrection1)
-                        .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
-                        .add(pv.mul(stepDecay));
-                if (meanAbs) {
-                    accP2 = accP2.add(pv.abs());
-                    accU2 = accU2.add(u.abs());
-                } else {
-                    accP2 = accP2.add(pv.mul(pv));
-                    accU2 = accU2.add(u.mul(u));
-                }
-            }
-            {
-                int k = i + 12;
-                FloatVector pv = FloatVector.fromArray(S, p, k);
-                FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
-                FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv.mul(oneMinusBeta1));
-                FloatVector vv = FloatVector.fromArray(S, v, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
-                // Written out, not a helper method: a helper taking vectors is not always inlined by
-                // C2, and then every vector is boxed on the heap.
-                FloatVector u = mv.div(biasCorrection1)
-                        .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
-                        .add(pv.mul(stepDecay));
-                if (meanAbs) {
-                    accP3 = accP3.add(pv.abs());
-                    accU3 = accU3.add(u.abs());
-                } else {
-                    accP3 = accP3.add(pv.mul(pv));
-                    accU3 = accU3.add(u.mul(u));
-                }
-            }
-            if (((i + LANES - from) & (BLOCK - 1)) == 0) {
+        // Blocks of the canonical order: an inner loop without a flush test runs faster on every kind.
+        for (int b = from; b < end; b += BLOCK) {
+            int blockEnd = Math.min(end, b + BLOCK);
+            FloatVector accP0 = FloatVector.zero(S);
+            FloatVector accU0 = FloatVector.zero(S);
+            FloatVector accP1 = FloatVector.zero(S);
+            FloatVector accU1 = FloatVector.zero(S);
+            FloatVector accP2 = FloatVector.zero(S);
+            FloatVector accU2 = FloatVector.zero(S);
+            FloatVector accP3 = FloatVector.zero(S);
+            FloatVector accU3 = FloatVector.zero(S);
+            for (int i = b; i < blockEnd; i += LANES) {
                 {
-                    FloatVector f = accP0.add(accP2).add(accP1.add(accP3));
-                    f = f.add(f.slice(2));
-                    f = f.add(f.slice(1));
-                    paramSum += f.lane(0);
+                    int k = i;
+                    FloatVector pv = FloatVector.fromArray(S, p, k);
+                    FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
+                    FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv.mul(oneMinusBeta1));
+                    FloatVector vv = FloatVector.fromArray(S, v, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                    // Written out, not a helper method: a helper taking vectors is not always inlined by
+                    // C2, and then every vector is boxed on the heap.
+                    FloatVector u = mv.div(biasCorrection1)
+                            .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
+                            .add(pv.mul(stepDecay));
+                    if (meanAbs) {
+                        accP0 = accP0.add(pv.abs());
+                        accU0 = accU0.add(u.abs());
+                    } else {
+                        accP0 = accP0.add(pv.mul(pv));
+                        accU0 = accU0.add(u.mul(u));
+                    }
                 }
                 {
-                    FloatVector f = accU0.add(accU2).add(accU1.add(accU3));
-                    f = f.add(f.slice(2));
-                    f = f.add(f.slice(1));
-                    stepSum += f.lane(0);
+                    int k = i + 4;
+                    FloatVector pv = FloatVector.fromArray(S, p, k);
+                    FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
+                    FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv.mul(oneMinusBeta1));
+                    FloatVector vv = FloatVector.fromArray(S, v, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                    // Written out, not a helper method: a helper taking vectors is not always inlined by
+                    // C2, and then every vector is boxed on the heap.
+                    FloatVector u = mv.div(biasCorrection1)
+                            .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
+                            .add(pv.mul(stepDecay));
+                    if (meanAbs) {
+                        accP1 = accP1.add(pv.abs());
+                        accU1 = accU1.add(u.abs());
+                    } else {
+                        accP1 = accP1.add(pv.mul(pv));
+                        accU1 = accU1.add(u.mul(u));
+                    }
                 }
-                accP0 = FloatVector.zero(S);
-                accU0 = FloatVector.zero(S);
-                accP1 = FloatVector.zero(S);
-                accU1 = FloatVector.zero(S);
-                accP2 = FloatVector.zero(S);
-                accU2 = FloatVector.zero(S);
-                accP3 = FloatVector.zero(S);
-                accU3 = FloatVector.zero(S);
+                {
+                    int k = i + 8;
+                    FloatVector pv = FloatVector.fromArray(S, p, k);
+                    FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
+                    FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv.mul(oneMinusBeta1));
+                    FloatVector vv = FloatVector.fromArray(S, v, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                    // Written out, not a helper method: a helper taking vectors is not always inlined by
+                    // C2, and then every vector is boxed on the heap.
+                    FloatVector u = mv.div(biasCorrection1)
+                            .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
+                            .add(pv.mul(stepDecay));
+                    if (meanAbs) {
+                        accP2 = accP2.add(pv.abs());
+                        accU2 = accU2.add(u.abs());
+                    } else {
+                        accP2 = accP2.add(pv.mul(pv));
+                        accU2 = accU2.add(u.mul(u));
+                    }
+                }
+                {
+                    int k = i + 12;
+                    FloatVector pv = FloatVector.fromArray(S, p, k);
+                    FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
+                    FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv.mul(oneMinusBeta1));
+                    FloatVector vv = FloatVector.fromArray(S, v, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                    // Written out, not a helper method: a helper taking vectors is not always inlined by
+                    // C2, and then every vector is boxed on the heap.
+                    FloatVector u = mv.div(biasCorrection1)
+                            .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
+                            .add(pv.mul(stepDecay));
+                    if (meanAbs) {
+                        accP3 = accP3.add(pv.abs());
+                        accU3 = accU3.add(u.abs());
+                    } else {
+                        accP3 = accP3.add(pv.mul(pv));
+                        accU3 = accU3.add(u.mul(u));
+                    }
+                }
             }
-        }
-        {
-            FloatVector f = accP0.add(accP2).add(accP1.add(accP3));
-            f = f.add(f.slice(2));
-            f = f.add(f.slice(1));
-            paramSum += f.lane(0);
-        }
-        {
-            FloatVector f = accU0.add(accU2).add(accU1.add(accU3));
-            f = f.add(f.slice(2));
-            f = f.add(f.slice(1));
-            stepSum += f.lane(0);
+            {
+                FloatVector f = accP0.add(accP2).add(accP1.add(accP3));
+                f = f.add(f.slice(2));
+                f = f.add(f.slice(1));
+                paramSum += f.lane(0);
+            }
+            {
+                FloatVector f = accU0.add(accU2).add(accU1.add(accU3));
+                f = f.add(f.slice(2));
+                f = f.add(f.slice(1));
+                stepSum += f.lane(0);
+            }
         }
         sums[slot] = paramSum;
         sums[slot + 1] = stepSum;
@@ -200,52 +182,43 @@ final class VectorKernel128 implements Kernel {
     public double sumOfSquares(float[] g, int from, int to) {
         int end = from + ((to - from) & -LANES);
         double sum = 0;
-        FloatVector acc0 = FloatVector.zero(S);
-        FloatVector acc1 = FloatVector.zero(S);
-        FloatVector acc2 = FloatVector.zero(S);
-        FloatVector acc3 = FloatVector.zero(S);
-        for (int i = from; i < end; i += LANES) {
-            {
-                FloatVector gv = FloatVector.fromArray(S, g, i);
-                acc0 = acc0.add(gv.mul(gv));
-            }
-            {
-                FloatVector gv = FloatVector.fromArray(S, g, i + 4);
-                acc1 = acc1.add(gv.mul(gv));
-            }
-            {
-                FloatVector gv = FloatVector.fromArray(S, g, i + 8);
-                acc2 = acc2.add(gv.mul(gv));
-            }
-            {
-                FloatVector gv = FloatVector.fromArray(S, g, i + 12);
-                acc3 = acc3.add(gv.mul(gv));
-            }
-            if (((i + LANES - from) & (BLOCK - 1)) == 0) {
+        for (int b = from; b < end; b += BLOCK) {
+            int blockEnd = Math.min(end, b + BLOCK);
+            FloatVector acc0 = FloatVector.zero(S);
+            FloatVector acc1 = FloatVector.zero(S);
+            FloatVector acc2 = FloatVector.zero(S);
+            FloatVector acc3 = FloatVector.zero(S);
+            for (int i = b; i < blockEnd; i += LANES) {
                 {
-                    FloatVector f = acc0.add(acc2).add(acc1.add(acc3));
-                    f = f.add(f.slice(2));
-                    f = f.add(f.slice(1));
-                    sum += f.lane(0);
+                    FloatVector gv = FloatVector.fromArray(S, g, i);
+                    acc0 = acc0.add(gv.mul(gv));
                 }
-                acc0 = FloatVector.zero(S);
-                acc1 = FloatVector.zero(S);
-                acc2 = FloatVector.zero(S);
-                acc3 = FloatVector.zero(S);
+                {
+                    FloatVector gv = FloatVector.fromArray(S, g, i + 4);
+                    acc1 = acc1.add(gv.mul(gv));
+                }
+                {
+                    FloatVector gv = FloatVector.fromArray(S, g, i + 8);
+                    acc2 = acc2.add(gv.mul(gv));
+                }
+                {
+                    FloatVector gv = FloatVector.fromArray(S, g, i + 12);
+                    acc3 = acc3.add(gv.mul(gv));
+                }
             }
-        }
-        {
-            FloatVector f = acc0.add(acc2).add(acc1.add(acc3));
-            f = f.add(f.slice(2));
-            f = f.add(f.slice(1));
-            sum += f.lane(0);
+            {
+                FloatVector f = acc0.add(acc2).add(acc1.add(acc3));
+                f = f.add(f.slice(2));
+                f = f.add(f.slice(1));
+                sum += f.lane(0);
+            }
         }
         return ScalarKernel.sumOfSquaresTail(g, end, to, sum);
     }
 
     @Override
     public void apply(Coefficients c, float[] p, float[] g, float[] m, float[] v, int from, int to) {
-        int end = from + S.loopBound(to - from);
+        int end = from + ((to - from) & -LANES);
         if (c.moments == Moments.MOMENTUM) {
             applyMomentumHeap(c, p, g, m, from, end);
         } else {
@@ -260,12 +233,41 @@ final class VectorKernel128 implements Kernel {
         float beta1 = c.beta1;
         float decayFactor = c.decayFactor;
         float scale = c.scale;
-        for (int i = from; i < end; i += S.length()) {
-            FloatVector pv = FloatVector.fromArray(S, p, i);
-            FloatVector gv = FloatVector.fromArray(S, g, i).mul(gradScale).add(pv.mul(gradDecay));
-            FloatVector mv = FloatVector.fromArray(S, m, i).mul(beta1).add(gv);
-            mv.intoArray(m, i);
-            pv.mul(decayFactor).sub(mv.mul(scale)).intoArray(p, i);
+        // 16 elements per iteration on every width: off-heap, C2 reloads the buffers' fields after
+        // each store, so fewer, wider iterations cost less.
+        for (int i = from; i < end; i += LANES) {
+            {
+                int k = i;
+                FloatVector pv = FloatVector.fromArray(S, p, k);
+                FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv);
+                mv.intoArray(m, k);
+                pv.mul(decayFactor).sub(mv.mul(scale)).intoArray(p, k);
+            }
+            {
+                int k = i + 4;
+                FloatVector pv = FloatVector.fromArray(S, p, k);
+                FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv);
+                mv.intoArray(m, k);
+                pv.mul(decayFactor).sub(mv.mul(scale)).intoArray(p, k);
+            }
+            {
+                int k = i + 8;
+                FloatVector pv = FloatVector.fromArray(S, p, k);
+                FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv);
+                mv.intoArray(m, k);
+                pv.mul(decayFactor).sub(mv.mul(scale)).intoArray(p, k);
+            }
+            {
+                int k = i + 12;
+                FloatVector pv = FloatVector.fromArray(S, p, k);
+                FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv);
+                mv.intoArray(m, k);
+                pv.mul(decayFactor).sub(mv.mul(scale)).intoArray(p, k);
+            }
         }
     }
 
@@ -285,17 +287,59 @@ final class VectorKernel128 implements Kernel {
         float stepDecay = c.stepDecay;
         float decayFactor = c.decayFactor;
         float scale = c.scale;
-        for (int i = from; i < end; i += S.length()) {
-            FloatVector pv = FloatVector.fromArray(S, p, i);
-            FloatVector gv = FloatVector.fromArray(S, g, i).mul(gradScale).add(pv.mul(gradDecay));
-            FloatVector mv = FloatVector.fromArray(S, m, i).mul(beta1).add(gv.mul(oneMinusBeta1));
-            FloatVector vv = FloatVector.fromArray(S, v, i).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
-            mv.intoArray(m, i);
-            vv.intoArray(v, i);
-            FloatVector u = mv.div(biasCorrection1)
-                    .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
-                    .add(pv.mul(stepDecay));
-            pv.mul(decayFactor).sub(u.mul(scale)).intoArray(p, i);
+        for (int i = from; i < end; i += LANES) {
+            {
+                int k = i;
+                FloatVector pv = FloatVector.fromArray(S, p, k);
+                FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv.mul(oneMinusBeta1));
+                FloatVector vv = FloatVector.fromArray(S, v, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                mv.intoArray(m, k);
+                vv.intoArray(v, k);
+                FloatVector u = mv.div(biasCorrection1)
+                        .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
+                        .add(pv.mul(stepDecay));
+                pv.mul(decayFactor).sub(u.mul(scale)).intoArray(p, k);
+            }
+            {
+                int k = i + 4;
+                FloatVector pv = FloatVector.fromArray(S, p, k);
+                FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv.mul(oneMinusBeta1));
+                FloatVector vv = FloatVector.fromArray(S, v, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                mv.intoArray(m, k);
+                vv.intoArray(v, k);
+                FloatVector u = mv.div(biasCorrection1)
+                        .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
+                        .add(pv.mul(stepDecay));
+                pv.mul(decayFactor).sub(u.mul(scale)).intoArray(p, k);
+            }
+            {
+                int k = i + 8;
+                FloatVector pv = FloatVector.fromArray(S, p, k);
+                FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv.mul(oneMinusBeta1));
+                FloatVector vv = FloatVector.fromArray(S, v, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                mv.intoArray(m, k);
+                vv.intoArray(v, k);
+                FloatVector u = mv.div(biasCorrection1)
+                        .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
+                        .add(pv.mul(stepDecay));
+                pv.mul(decayFactor).sub(u.mul(scale)).intoArray(p, k);
+            }
+            {
+                int k = i + 12;
+                FloatVector pv = FloatVector.fromArray(S, p, k);
+                FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv.mul(oneMinusBeta1));
+                FloatVector vv = FloatVector.fromArray(S, v, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                mv.intoArray(m, k);
+                vv.intoArray(v, k);
+                FloatVector u = mv.div(biasCorrection1)
+                        .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
+                        .add(pv.mul(stepDecay));
+                pv.mul(decayFactor).sub(u.mul(scale)).intoArray(p, k);
+            }
         }
     }
 
@@ -341,125 +385,107 @@ final class VectorKernel128 implements Kernel {
         float stepDecay = c.stepDecay;
         double paramSum = 0;
         double stepSum = 0;
-        FloatVector accP0 = FloatVector.zero(S);
-        FloatVector accU0 = FloatVector.zero(S);
-        FloatVector accP1 = FloatVector.zero(S);
-        FloatVector accU1 = FloatVector.zero(S);
-        FloatVector accP2 = FloatVector.zero(S);
-        FloatVector accU2 = FloatVector.zero(S);
-        FloatVector accP3 = FloatVector.zero(S);
-        FloatVector accU3 = FloatVector.zero(S);
-        for (int i = from; i < end; i += LANES) {
-            {
-                int k = i;
-                FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
-                FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
-                FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
-                FloatVector vv = FloatVector.fromByteBuffer(S, v, k << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
-                // Written out, not a helper method: a helper taking vectors is not always inlined by
-                // C2, and then every vector is boxed on the heap.
-                FloatVector u = mv.div(biasCorrection1)
-                        .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
-                        .add(pv.mul(stepDecay));
-                if (meanAbs) {
-                    accP0 = accP0.add(pv.abs());
-                    accU0 = accU0.add(u.abs());
-                } else {
-                    accP0 = accP0.add(pv.mul(pv));
-                    accU0 = accU0.add(u.mul(u));
-                }
-            }
-            {
-                int k = i + 4;
-                FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
-                FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
-                FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
-                FloatVector vv = FloatVector.fromByteBuffer(S, v, k << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
-                // Written out, not a helper method: a helper taking vectors is not always inlined by
-                // C2, and then every vector is boxed on the heap.
-                FloatVector u = mv.div(biasCorrection1)
-                        .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
-                        .add(pv.mul(stepDecay));
-                if (meanAbs) {
-                    accP1 = accP1.add(pv.abs());
-                    accU1 = accU1.add(u.abs());
-                } else {
-                    accP1 = accP1.add(pv.mul(pv));
-                    accU1 = accU1.add(u.mul(u));
-                }
-            }
-            {
-                int k = i + 8;
-                FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
-                FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
-                FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
-                FloatVector vv = FloatVector.fromByteBuffer(S, v, k << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
-                // Written out, not a helper method: a helper taking vectors is not always inlined by
-                // C2, and then every vector is boxed on the heap.
-                FloatVector u = mv.div(biasCorrection1)
-                        .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
-                        .add(pv.mul(stepDecay));
-                if (meanAbs) {
-                    accP2 = accP2.add(pv.abs());
-                    accU2 = accU2.add(u.abs());
-                } else {
-                    accP2 = accP2.add(pv.mul(pv));
-                    accU2 = accU2.add(u.mul(u));
-                }
-            }
-            {
-                int k = i + 12;
-                FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
-                FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
-                FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
-                FloatVector vv = FloatVector.fromByteBuffer(S, v, k << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
-                // Written out, not a helper method: a helper taking vectors is not always inlined by
-                // C2, and then every vector is boxed on the heap.
-                FloatVector u = mv.div(biasCorrection1)
-                        .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
-                        .add(pv.mul(stepDecay));
-                if (meanAbs) {
-                    accP3 = accP3.add(pv.abs());
-                    accU3 = accU3.add(u.abs());
-                } else {
-                    accP3 = accP3.add(pv.mul(pv));
-                    accU3 = accU3.add(u.mul(u));
-                }
-            }
-            if (((i + LANES - from) & (BLOCK - 1)) == 0) {
+        // Blocks of the canonical order: an inner loop without a flush test runs faster on every kind.
+        for (int b = from; b < end; b += BLOCK) {
+            int blockEnd = Math.min(end, b + BLOCK);
+            FloatVector accP0 = FloatVector.zero(S);
+            FloatVector accU0 = FloatVector.zero(S);
+            FloatVector accP1 = FloatVector.zero(S);
+            FloatVector accU1 = FloatVector.zero(S);
+            FloatVector accP2 = FloatVector.zero(S);
+            FloatVector accU2 = FloatVector.zero(S);
+            FloatVector accP3 = FloatVector.zero(S);
+            FloatVector accU3 = FloatVector.zero(S);
+            for (int i = b; i < blockEnd; i += LANES) {
                 {
-                    FloatVector f = accP0.add(accP2).add(accP1.add(accP3));
-                    f = f.add(f.slice(2));
-                    f = f.add(f.slice(1));
-                    paramSum += f.lane(0);
+                    int k = i;
+                    FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
+                    FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
+                    FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
+                    FloatVector vv = FloatVector.fromByteBuffer(S, v, k << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                    // Written out, not a helper method: a helper taking vectors is not always inlined by
+                    // C2, and then every vector is boxed on the heap.
+                    FloatVector u = mv.div(biasCorrection1)
+                            .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
+                            .add(pv.mul(stepDecay));
+                    if (meanAbs) {
+                        accP0 = accP0.add(pv.abs());
+                        accU0 = accU0.add(u.abs());
+                    } else {
+                        accP0 = accP0.add(pv.mul(pv));
+                        accU0 = accU0.add(u.mul(u));
+                    }
                 }
                 {
-                    FloatVector f = accU0.add(accU2).add(accU1.add(accU3));
-                    f = f.add(f.slice(2));
-                    f = f.add(f.slice(1));
-                    stepSum += f.lane(0);
+                    int k = i + 4;
+                    FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
+                    FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
+                    FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
+                    FloatVector vv = FloatVector.fromByteBuffer(S, v, k << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                    // Written out, not a helper method: a helper taking vectors is not always inlined by
+                    // C2, and then every vector is boxed on the heap.
+                    FloatVector u = mv.div(biasCorrection1)
+                            .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
+                            .add(pv.mul(stepDecay));
+                    if (meanAbs) {
+                        accP1 = accP1.add(pv.abs());
+                        accU1 = accU1.add(u.abs());
+                    } else {
+                        accP1 = accP1.add(pv.mul(pv));
+                        accU1 = accU1.add(u.mul(u));
+                    }
                 }
-                accP0 = FloatVector.zero(S);
-                accU0 = FloatVector.zero(S);
-                accP1 = FloatVector.zero(S);
-                accU1 = FloatVector.zero(S);
-                accP2 = FloatVector.zero(S);
-                accU2 = FloatVector.zero(S);
-                accP3 = FloatVector.zero(S);
-                accU3 = FloatVector.zero(S);
+                {
+                    int k = i + 8;
+                    FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
+                    FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
+                    FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
+                    FloatVector vv = FloatVector.fromByteBuffer(S, v, k << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                    // Written out, not a helper method: a helper taking vectors is not always inlined by
+                    // C2, and then every vector is boxed on the heap.
+                    FloatVector u = mv.div(biasCorrection1)
+                            .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
+                            .add(pv.mul(stepDecay));
+                    if (meanAbs) {
+                        accP2 = accP2.add(pv.abs());
+                        accU2 = accU2.add(u.abs());
+                    } else {
+                        accP2 = accP2.add(pv.mul(pv));
+                        accU2 = accU2.add(u.mul(u));
+                    }
+                }
+                {
+                    int k = i + 12;
+                    FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
+                    FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
+                    FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
+                    FloatVector vv = FloatVector.fromByteBuffer(S, v, k << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                    // Written out, not a helper method: a helper taking vectors is not always inlined by
+                    // C2, and then every vector is boxed on the heap.
+                    FloatVector u = mv.div(biasCorrection1)
+                            .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
+                            .add(pv.mul(stepDecay));
+                    if (meanAbs) {
+                        accP3 = accP3.add(pv.abs());
+                        accU3 = accU3.add(u.abs());
+                    } else {
+                        accP3 = accP3.add(pv.mul(pv));
+                        accU3 = accU3.add(u.mul(u));
+                    }
+                }
             }
-        }
-        {
-            FloatVector f = accP0.add(accP2).add(accP1.add(accP3));
-            f = f.add(f.slice(2));
-            f = f.add(f.slice(1));
-            paramSum += f.lane(0);
-        }
-        {
-            FloatVector f = accU0.add(accU2).add(accU1.add(accU3));
-            f = f.add(f.slice(2));
-            f = f.add(f.slice(1));
-            stepSum += f.lane(0);
+            {
+                FloatVector f = accP0.add(accP2).add(accP1.add(accP3));
+                f = f.add(f.slice(2));
+                f = f.add(f.slice(1));
+                paramSum += f.lane(0);
+            }
+            {
+                FloatVector f = accU0.add(accU2).add(accU1.add(accU3));
+                f = f.add(f.slice(2));
+                f = f.add(f.slice(1));
+                stepSum += f.lane(0);
+            }
         }
         sums[slot] = paramSum;
         sums[slot + 1] = stepSum;
@@ -469,52 +495,43 @@ final class VectorKernel128 implements Kernel {
     public double sumOfSquares(ByteBuffer g, int from, int to) {
         int end = from + ((to - from) & -LANES);
         double sum = 0;
-        FloatVector acc0 = FloatVector.zero(S);
-        FloatVector acc1 = FloatVector.zero(S);
-        FloatVector acc2 = FloatVector.zero(S);
-        FloatVector acc3 = FloatVector.zero(S);
-        for (int i = from; i < end; i += LANES) {
-            {
-                FloatVector gv = FloatVector.fromByteBuffer(S, g, i << 2, NATIVE);
-                acc0 = acc0.add(gv.mul(gv));
-            }
-            {
-                FloatVector gv = FloatVector.fromByteBuffer(S, g, (i + 4) << 2, NATIVE);
-                acc1 = acc1.add(gv.mul(gv));
-            }
-            {
-                FloatVector gv = FloatVector.fromByteBuffer(S, g, (i + 8) << 2, NATIVE);
-                acc2 = acc2.add(gv.mul(gv));
-            }
-            {
-                FloatVector gv = FloatVector.fromByteBuffer(S, g, (i + 12) << 2, NATIVE);
-                acc3 = acc3.add(gv.mul(gv));
-            }
-            if (((i + LANES - from) & (BLOCK - 1)) == 0) {
+        for (int b = from; b < end; b += BLOCK) {
+            int blockEnd = Math.min(end, b + BLOCK);
+            FloatVector acc0 = FloatVector.zero(S);
+            FloatVector acc1 = FloatVector.zero(S);
+            FloatVector acc2 = FloatVector.zero(S);
+            FloatVector acc3 = FloatVector.zero(S);
+            for (int i = b; i < blockEnd; i += LANES) {
                 {
-                    FloatVector f = acc0.add(acc2).add(acc1.add(acc3));
-                    f = f.add(f.slice(2));
-                    f = f.add(f.slice(1));
-                    sum += f.lane(0);
+                    FloatVector gv = FloatVector.fromByteBuffer(S, g, i << 2, NATIVE);
+                    acc0 = acc0.add(gv.mul(gv));
                 }
-                acc0 = FloatVector.zero(S);
-                acc1 = FloatVector.zero(S);
-                acc2 = FloatVector.zero(S);
-                acc3 = FloatVector.zero(S);
+                {
+                    FloatVector gv = FloatVector.fromByteBuffer(S, g, (i + 4) << 2, NATIVE);
+                    acc1 = acc1.add(gv.mul(gv));
+                }
+                {
+                    FloatVector gv = FloatVector.fromByteBuffer(S, g, (i + 8) << 2, NATIVE);
+                    acc2 = acc2.add(gv.mul(gv));
+                }
+                {
+                    FloatVector gv = FloatVector.fromByteBuffer(S, g, (i + 12) << 2, NATIVE);
+                    acc3 = acc3.add(gv.mul(gv));
+                }
             }
-        }
-        {
-            FloatVector f = acc0.add(acc2).add(acc1.add(acc3));
-            f = f.add(f.slice(2));
-            f = f.add(f.slice(1));
-            sum += f.lane(0);
+            {
+                FloatVector f = acc0.add(acc2).add(acc1.add(acc3));
+                f = f.add(f.slice(2));
+                f = f.add(f.slice(1));
+                sum += f.lane(0);
+            }
         }
         return ScalarKernel.sumOfSquaresTail(g, end, to, sum);
     }
 
     @Override
     public void apply(Coefficients c, ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int from, int to) {
-        int end = from + S.loopBound(to - from);
+        int end = from + ((to - from) & -LANES);
         if (c.moments == Moments.MOMENTUM) {
             applyMomentumDirect(c, p, g, m, from, end);
         } else {
@@ -529,12 +546,41 @@ final class VectorKernel128 implements Kernel {
         float beta1 = c.beta1;
         float decayFactor = c.decayFactor;
         float scale = c.scale;
-        for (int i = from; i < end; i += S.length()) {
-            FloatVector pv = FloatVector.fromByteBuffer(S, p, i << 2, NATIVE);
-            FloatVector gv = FloatVector.fromByteBuffer(S, g, i << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
-            FloatVector mv = FloatVector.fromByteBuffer(S, m, i << 2, NATIVE).mul(beta1).add(gv);
-            mv.intoByteBuffer(m, i << 2, NATIVE);
-            pv.mul(decayFactor).sub(mv.mul(scale)).intoByteBuffer(p, i << 2, NATIVE);
+        // 16 elements per iteration on every width: off-heap, C2 reloads the buffers' fields after
+        // each store, so fewer, wider iterations cost less.
+        for (int i = from; i < end; i += LANES) {
+            {
+                int k = i;
+                FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
+                FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv);
+                mv.intoByteBuffer(m, k << 2, NATIVE);
+                pv.mul(decayFactor).sub(mv.mul(scale)).intoByteBuffer(p, k << 2, NATIVE);
+            }
+            {
+                int k = i + 4;
+                FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
+                FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv);
+                mv.intoByteBuffer(m, k << 2, NATIVE);
+                pv.mul(decayFactor).sub(mv.mul(scale)).intoByteBuffer(p, k << 2, NATIVE);
+            }
+            {
+                int k = i + 8;
+                FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
+                FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv);
+                mv.intoByteBuffer(m, k << 2, NATIVE);
+                pv.mul(decayFactor).sub(mv.mul(scale)).intoByteBuffer(p, k << 2, NATIVE);
+            }
+            {
+                int k = i + 12;
+                FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
+                FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv);
+                mv.intoByteBuffer(m, k << 2, NATIVE);
+                pv.mul(decayFactor).sub(mv.mul(scale)).intoByteBuffer(p, k << 2, NATIVE);
+            }
         }
     }
 
@@ -554,17 +600,59 @@ final class VectorKernel128 implements Kernel {
         float stepDecay = c.stepDecay;
         float decayFactor = c.decayFactor;
         float scale = c.scale;
-        for (int i = from; i < end; i += S.length()) {
-            FloatVector pv = FloatVector.fromByteBuffer(S, p, i << 2, NATIVE);
-            FloatVector gv = FloatVector.fromByteBuffer(S, g, i << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
-            FloatVector mv = FloatVector.fromByteBuffer(S, m, i << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
-            FloatVector vv = FloatVector.fromByteBuffer(S, v, i << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
-            mv.intoByteBuffer(m, i << 2, NATIVE);
-            vv.intoByteBuffer(v, i << 2, NATIVE);
-            FloatVector u = mv.div(biasCorrection1)
-                    .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
-                    .add(pv.mul(stepDecay));
-            pv.mul(decayFactor).sub(u.mul(scale)).intoByteBuffer(p, i << 2, NATIVE);
+        for (int i = from; i < end; i += LANES) {
+            {
+                int k = i;
+                FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
+                FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
+                FloatVector vv = FloatVector.fromByteBuffer(S, v, k << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                mv.intoByteBuffer(m, k << 2, NATIVE);
+                vv.intoByteBuffer(v, k << 2, NATIVE);
+                FloatVector u = mv.div(biasCorrection1)
+                        .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
+                        .add(pv.mul(stepDecay));
+                pv.mul(decayFactor).sub(u.mul(scale)).intoByteBuffer(p, k << 2, NATIVE);
+            }
+            {
+                int k = i + 4;
+                FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
+                FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
+                FloatVector vv = FloatVector.fromByteBuffer(S, v, k << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                mv.intoByteBuffer(m, k << 2, NATIVE);
+                vv.intoByteBuffer(v, k << 2, NATIVE);
+                FloatVector u = mv.div(biasCorrection1)
+                        .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
+                        .add(pv.mul(stepDecay));
+                pv.mul(decayFactor).sub(u.mul(scale)).intoByteBuffer(p, k << 2, NATIVE);
+            }
+            {
+                int k = i + 8;
+                FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
+                FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
+                FloatVector vv = FloatVector.fromByteBuffer(S, v, k << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                mv.intoByteBuffer(m, k << 2, NATIVE);
+                vv.intoByteBuffer(v, k << 2, NATIVE);
+                FloatVector u = mv.div(biasCorrection1)
+                        .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
+                        .add(pv.mul(stepDecay));
+                pv.mul(decayFactor).sub(u.mul(scale)).intoByteBuffer(p, k << 2, NATIVE);
+            }
+            {
+                int k = i + 12;
+                FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
+                FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
+                FloatVector vv = FloatVector.fromByteBuffer(S, v, k << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                mv.intoByteBuffer(m, k << 2, NATIVE);
+                vv.intoByteBuffer(v, k << 2, NATIVE);
+                FloatVector u = mv.div(biasCorrection1)
+                        .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
+                        .add(pv.mul(stepDecay));
+                pv.mul(decayFactor).sub(u.mul(scale)).intoByteBuffer(p, k << 2, NATIVE);
+            }
         }
     }
 }

@@ -72,64 +72,48 @@ final class VectorKernel512 implements Kernel {
         float stepDecay = c.stepDecay;
         double paramSum = 0;
         double stepSum = 0;
-        FloatVector accP0 = FloatVector.zero(S);
-        FloatVector accU0 = FloatVector.zero(S);
-        for (int i = from; i < end; i += LANES) {
+        // Blocks of the canonical order: an inner loop without a flush test runs faster on every kind.
+        for (int b = from; b < end; b += BLOCK) {
+            int blockEnd = Math.min(end, b + BLOCK);
+            FloatVector accP0 = FloatVector.zero(S);
+            FloatVector accU0 = FloatVector.zero(S);
+            for (int i = b; i < blockEnd; i += LANES) {
+                {
+                    int k = i;
+                    FloatVector pv = FloatVector.fromArray(S, p, k);
+                    FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
+                    FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv.mul(oneMinusBeta1));
+                    FloatVector vv = FloatVector.fromArray(S, v, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                    // Written out, not a helper method: a helper taking vectors is not always inlined by
+                    // C2, and then every vector is boxed on the heap.
+                    FloatVector u = mv.div(biasCorrection1)
+                            .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
+                            .add(pv.mul(stepDecay));
+                    if (meanAbs) {
+                        accP0 = accP0.add(pv.abs());
+                        accU0 = accU0.add(u.abs());
+                    } else {
+                        accP0 = accP0.add(pv.mul(pv));
+                        accU0 = accU0.add(u.mul(u));
+                    }
+                }
+            }
             {
-                int k = i;
-                FloatVector pv = FloatVector.fromArray(S, p, k);
-                FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
-                FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv.mul(oneMinusBeta1));
-                FloatVector vv = FloatVector.fromArray(S, v, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
-                // Written out, not a helper method: a helper taking vectors is not always inlined by
-                // C2, and then every vector is boxed on the heap.
-                FloatVector u = mv.div(biasCorrection1)
-                        .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
-                        .add(pv.mul(stepDecay));
-                if (meanAbs) {
-                    accP0 = accP0.add(pv.abs());
-                    accU0 = accU0.add(u.abs());
-                } else {
-                    accP0 = accP0.add(pv.mul(pv));
-                    accU0 = accU0.add(u.mul(u));
-                }
+                FloatVector f = accP0;
+                f = f.add(f.slice(8));
+                f = f.add(f.slice(4));
+                f = f.add(f.slice(2));
+                f = f.add(f.slice(1));
+                paramSum += f.lane(0);
             }
-            if (((i + LANES - from) & (BLOCK - 1)) == 0) {
-                {
-                    FloatVector f = accP0;
-                    f = f.add(f.slice(8));
-                    f = f.add(f.slice(4));
-                    f = f.add(f.slice(2));
-                    f = f.add(f.slice(1));
-                    paramSum += f.lane(0);
-                }
-                {
-                    FloatVector f = accU0;
-                    f = f.add(f.slice(8));
-                    f = f.add(f.slice(4));
-                    f = f.add(f.slice(2));
-                    f = f.add(f.slice(1));
-                    stepSum += f.lane(0);
-                }
-                accP0 = FloatVector.zero(S);
-                accU0 = FloatVector.zero(S);
+            {
+                FloatVector f = accU0;
+                f = f.add(f.slice(8));
+                f = f.add(f.slice(4));
+                f = f.add(f.slice(2));
+                f = f.add(f.slice(1));
+                stepSum += f.lane(0);
             }
-        }
-        {
-            FloatVector f = accP0;
-            f = f.add(f.slice(8));
-            f = f.add(f.slice(4));
-            f = f.add(f.slice(2));
-            f = f.add(f.slice(1));
-            paramSum += f.lane(0);
-        }
-        {
-            FloatVector f = accU0;
-            f = f.add(f.slice(8));
-            f = f.add(f.slice(4));
-            f = f.add(f.slice(2));
-            f = f.add(f.slice(1));
-            stepSum += f.lane(0);
         }
         sums[slot] = paramSum;
         sums[slot + 1] = stepSum;
@@ -139,38 +123,30 @@ final class VectorKernel512 implements Kernel {
     public double sumOfSquares(float[] g, int from, int to) {
         int end = from + ((to - from) & -LANES);
         double sum = 0;
-        FloatVector acc0 = FloatVector.zero(S);
-        for (int i = from; i < end; i += LANES) {
-            {
-                FloatVector gv = FloatVector.fromArray(S, g, i);
-                acc0 = acc0.add(gv.mul(gv));
-            }
-            if (((i + LANES - from) & (BLOCK - 1)) == 0) {
+        for (int b = from; b < end; b += BLOCK) {
+            int blockEnd = Math.min(end, b + BLOCK);
+            FloatVector acc0 = FloatVector.zero(S);
+            for (int i = b; i < blockEnd; i += LANES) {
                 {
-                    FloatVector f = acc0;
-                    f = f.add(f.slice(8));
-                    f = f.add(f.slice(4));
-                    f = f.add(f.slice(2));
-                    f = f.add(f.slice(1));
-                    sum += f.lane(0);
+                    FloatVector gv = FloatVector.fromArray(S, g, i);
+                    acc0 = acc0.add(gv.mul(gv));
                 }
-                acc0 = FloatVector.zero(S);
             }
-        }
-        {
-            FloatVector f = acc0;
-            f = f.add(f.slice(8));
-            f = f.add(f.slice(4));
-            f = f.add(f.slice(2));
-            f = f.add(f.slice(1));
-            sum += f.lane(0);
+            {
+                FloatVector f = acc0;
+                f = f.add(f.slice(8));
+                f = f.add(f.slice(4));
+                f = f.add(f.slice(2));
+                f = f.add(f.slice(1));
+                sum += f.lane(0);
+            }
         }
         return ScalarKernel.sumOfSquaresTail(g, end, to, sum);
     }
 
     @Override
     public void apply(Coefficients c, float[] p, float[] g, float[] m, float[] v, int from, int to) {
-        int end = from + S.loopBound(to - from);
+        int end = from + ((to - from) & -LANES);
         if (c.moments == Moments.MOMENTUM) {
             applyMomentumHeap(c, p, g, m, from, end);
         } else {
@@ -185,12 +161,17 @@ final class VectorKernel512 implements Kernel {
         float beta1 = c.beta1;
         float decayFactor = c.decayFactor;
         float scale = c.scale;
-        for (int i = from; i < end; i += S.length()) {
-            FloatVector pv = FloatVector.fromArray(S, p, i);
-            FloatVector gv = FloatVector.fromArray(S, g, i).mul(gradScale).add(pv.mul(gradDecay));
-            FloatVector mv = FloatVector.fromArray(S, m, i).mul(beta1).add(gv);
-            mv.intoArray(m, i);
-            pv.mul(decayFactor).sub(mv.mul(scale)).intoArray(p, i);
+        // 16 elements per iteration on every width: off-heap, C2 reloads the buffers' fields after
+        // each store, so fewer, wider iterations cost less.
+        for (int i = from; i < end; i += LANES) {
+            {
+                int k = i;
+                FloatVector pv = FloatVector.fromArray(S, p, k);
+                FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv);
+                mv.intoArray(m, k);
+                pv.mul(decayFactor).sub(mv.mul(scale)).intoArray(p, k);
+            }
         }
     }
 
@@ -210,17 +191,20 @@ final class VectorKernel512 implements Kernel {
         float stepDecay = c.stepDecay;
         float decayFactor = c.decayFactor;
         float scale = c.scale;
-        for (int i = from; i < end; i += S.length()) {
-            FloatVector pv = FloatVector.fromArray(S, p, i);
-            FloatVector gv = FloatVector.fromArray(S, g, i).mul(gradScale).add(pv.mul(gradDecay));
-            FloatVector mv = FloatVector.fromArray(S, m, i).mul(beta1).add(gv.mul(oneMinusBeta1));
-            FloatVector vv = FloatVector.fromArray(S, v, i).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
-            mv.intoArray(m, i);
-            vv.intoArray(v, i);
-            FloatVector u = mv.div(biasCorrection1)
-                    .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
-                    .add(pv.mul(stepDecay));
-            pv.mul(decayFactor).sub(u.mul(scale)).intoArray(p, i);
+        for (int i = from; i < end; i += LANES) {
+            {
+                int k = i;
+                FloatVector pv = FloatVector.fromArray(S, p, k);
+                FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv.mul(oneMinusBeta1));
+                FloatVector vv = FloatVector.fromArray(S, v, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                mv.intoArray(m, k);
+                vv.intoArray(v, k);
+                FloatVector u = mv.div(biasCorrection1)
+                        .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
+                        .add(pv.mul(stepDecay));
+                pv.mul(decayFactor).sub(u.mul(scale)).intoArray(p, k);
+            }
         }
     }
 
@@ -266,64 +250,48 @@ final class VectorKernel512 implements Kernel {
         float stepDecay = c.stepDecay;
         double paramSum = 0;
         double stepSum = 0;
-        FloatVector accP0 = FloatVector.zero(S);
-        FloatVector accU0 = FloatVector.zero(S);
-        for (int i = from; i < end; i += LANES) {
+        // Blocks of the canonical order: an inner loop without a flush test runs faster on every kind.
+        for (int b = from; b < end; b += BLOCK) {
+            int blockEnd = Math.min(end, b + BLOCK);
+            FloatVector accP0 = FloatVector.zero(S);
+            FloatVector accU0 = FloatVector.zero(S);
+            for (int i = b; i < blockEnd; i += LANES) {
+                {
+                    int k = i;
+                    FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
+                    FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
+                    FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
+                    FloatVector vv = FloatVector.fromByteBuffer(S, v, k << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                    // Written out, not a helper method: a helper taking vectors is not always inlined by
+                    // C2, and then every vector is boxed on the heap.
+                    FloatVector u = mv.div(biasCorrection1)
+                            .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
+                            .add(pv.mul(stepDecay));
+                    if (meanAbs) {
+                        accP0 = accP0.add(pv.abs());
+                        accU0 = accU0.add(u.abs());
+                    } else {
+                        accP0 = accP0.add(pv.mul(pv));
+                        accU0 = accU0.add(u.mul(u));
+                    }
+                }
+            }
             {
-                int k = i;
-                FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
-                FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
-                FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
-                FloatVector vv = FloatVector.fromByteBuffer(S, v, k << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
-                // Written out, not a helper method: a helper taking vectors is not always inlined by
-                // C2, and then every vector is boxed on the heap.
-                FloatVector u = mv.div(biasCorrection1)
-                        .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
-                        .add(pv.mul(stepDecay));
-                if (meanAbs) {
-                    accP0 = accP0.add(pv.abs());
-                    accU0 = accU0.add(u.abs());
-                } else {
-                    accP0 = accP0.add(pv.mul(pv));
-                    accU0 = accU0.add(u.mul(u));
-                }
+                FloatVector f = accP0;
+                f = f.add(f.slice(8));
+                f = f.add(f.slice(4));
+                f = f.add(f.slice(2));
+                f = f.add(f.slice(1));
+                paramSum += f.lane(0);
             }
-            if (((i + LANES - from) & (BLOCK - 1)) == 0) {
-                {
-                    FloatVector f = accP0;
-                    f = f.add(f.slice(8));
-                    f = f.add(f.slice(4));
-                    f = f.add(f.slice(2));
-                    f = f.add(f.slice(1));
-                    paramSum += f.lane(0);
-                }
-                {
-                    FloatVector f = accU0;
-                    f = f.add(f.slice(8));
-                    f = f.add(f.slice(4));
-                    f = f.add(f.slice(2));
-                    f = f.add(f.slice(1));
-                    stepSum += f.lane(0);
-                }
-                accP0 = FloatVector.zero(S);
-                accU0 = FloatVector.zero(S);
+            {
+                FloatVector f = accU0;
+                f = f.add(f.slice(8));
+                f = f.add(f.slice(4));
+                f = f.add(f.slice(2));
+                f = f.add(f.slice(1));
+                stepSum += f.lane(0);
             }
-        }
-        {
-            FloatVector f = accP0;
-            f = f.add(f.slice(8));
-            f = f.add(f.slice(4));
-            f = f.add(f.slice(2));
-            f = f.add(f.slice(1));
-            paramSum += f.lane(0);
-        }
-        {
-            FloatVector f = accU0;
-            f = f.add(f.slice(8));
-            f = f.add(f.slice(4));
-            f = f.add(f.slice(2));
-            f = f.add(f.slice(1));
-            stepSum += f.lane(0);
         }
         sums[slot] = paramSum;
         sums[slot + 1] = stepSum;
@@ -333,38 +301,30 @@ final class VectorKernel512 implements Kernel {
     public double sumOfSquares(ByteBuffer g, int from, int to) {
         int end = from + ((to - from) & -LANES);
         double sum = 0;
-        FloatVector acc0 = FloatVector.zero(S);
-        for (int i = from; i < end; i += LANES) {
-            {
-                FloatVector gv = FloatVector.fromByteBuffer(S, g, i << 2, NATIVE);
-                acc0 = acc0.add(gv.mul(gv));
-            }
-            if (((i + LANES - from) & (BLOCK - 1)) == 0) {
+        for (int b = from; b < end; b += BLOCK) {
+            int blockEnd = Math.min(end, b + BLOCK);
+            FloatVector acc0 = FloatVector.zero(S);
+            for (int i = b; i < blockEnd; i += LANES) {
                 {
-                    FloatVector f = acc0;
-                    f = f.add(f.slice(8));
-                    f = f.add(f.slice(4));
-                    f = f.add(f.slice(2));
-                    f = f.add(f.slice(1));
-                    sum += f.lane(0);
+                    FloatVector gv = FloatVector.fromByteBuffer(S, g, i << 2, NATIVE);
+                    acc0 = acc0.add(gv.mul(gv));
                 }
-                acc0 = FloatVector.zero(S);
             }
-        }
-        {
-            FloatVector f = acc0;
-            f = f.add(f.slice(8));
-            f = f.add(f.slice(4));
-            f = f.add(f.slice(2));
-            f = f.add(f.slice(1));
-            sum += f.lane(0);
+            {
+                FloatVector f = acc0;
+                f = f.add(f.slice(8));
+                f = f.add(f.slice(4));
+                f = f.add(f.slice(2));
+                f = f.add(f.slice(1));
+                sum += f.lane(0);
+            }
         }
         return ScalarKernel.sumOfSquaresTail(g, end, to, sum);
     }
 
     @Override
     public void apply(Coefficients c, ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int from, int to) {
-        int end = from + S.loopBound(to - from);
+        int end = from + ((to - from) & -LANES);
         if (c.moments == Moments.MOMENTUM) {
             applyMomentumDirect(c, p, g, m, from, end);
         } else {
@@ -379,12 +339,17 @@ final class VectorKernel512 implements Kernel {
         float beta1 = c.beta1;
         float decayFactor = c.decayFactor;
         float scale = c.scale;
-        for (int i = from; i < end; i += S.length()) {
-            FloatVector pv = FloatVector.fromByteBuffer(S, p, i << 2, NATIVE);
-            FloatVector gv = FloatVector.fromByteBuffer(S, g, i << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
-            FloatVector mv = FloatVector.fromByteBuffer(S, m, i << 2, NATIVE).mul(beta1).add(gv);
-            mv.intoByteBuffer(m, i << 2, NATIVE);
-            pv.mul(decayFactor).sub(mv.mul(scale)).intoByteBuffer(p, i << 2, NATIVE);
+        // 16 elements per iteration on every width: off-heap, C2 reloads the buffers' fields after
+        // each store, so fewer, wider iterations cost less.
+        for (int i = from; i < end; i += LANES) {
+            {
+                int k = i;
+                FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
+                FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv);
+                mv.intoByteBuffer(m, k << 2, NATIVE);
+                pv.mul(decayFactor).sub(mv.mul(scale)).intoByteBuffer(p, k << 2, NATIVE);
+            }
         }
     }
 
@@ -404,17 +369,20 @@ final class VectorKernel512 implements Kernel {
         float stepDecay = c.stepDecay;
         float decayFactor = c.decayFactor;
         float scale = c.scale;
-        for (int i = from; i < end; i += S.length()) {
-            FloatVector pv = FloatVector.fromByteBuffer(S, p, i << 2, NATIVE);
-            FloatVector gv = FloatVector.fromByteBuffer(S, g, i << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
-            FloatVector mv = FloatVector.fromByteBuffer(S, m, i << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
-            FloatVector vv = FloatVector.fromByteBuffer(S, v, i << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
-            mv.intoByteBuffer(m, i << 2, NATIVE);
-            vv.intoByteBuffer(v, i << 2, NATIVE);
-            FloatVector u = mv.div(biasCorrection1)
-                    .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
-                    .add(pv.mul(stepDecay));
-            pv.mul(decayFactor).sub(u.mul(scale)).intoByteBuffer(p, i << 2, NATIVE);
+        for (int i = from; i < end; i += LANES) {
+            {
+                int k = i;
+                FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
+                FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
+                FloatVector vv = FloatVector.fromByteBuffer(S, v, k << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                mv.intoByteBuffer(m, k << 2, NATIVE);
+                vv.intoByteBuffer(v, k << 2, NATIVE);
+                FloatVector u = mv.div(biasCorrection1)
+                        .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
+                        .add(pv.mul(stepDecay));
+                pv.mul(decayFactor).sub(u.mul(scale)).intoByteBuffer(p, k << 2, NATIVE);
+            }
         }
     }
 }

@@ -66,7 +66,7 @@ public record Recipe(String schedule, long warmup, Long stepSize, Double gamma, 
             try {
                 Pattern.compile(noTrustRatio);
             } catch (PatternSyntaxException e) {
-                throw new IllegalArgumentException("--no-trust-ratio: '" + noTrustRatio
+                throw new IllegalArgumentException("--no-adapt: '" + noTrustRatio
                         + "' is not a valid regular expression: " + e.getDescription());
             }
         }
@@ -146,7 +146,7 @@ public record Recipe(String schedule, long warmup, Long stepSize, Double gamma, 
             parts.add("weight-decay " + weightDecay);
         }
         if (noTrustRatio != null) {
-            parts.add("no-trust-ratio '" + noTrustRatio + "'");
+            parts.add("no-adapt '" + noTrustRatio + "'");
         }
         return parts.isEmpty() ? "defaults" : String.join(", ", parts);
     }
