@@ -125,10 +125,10 @@ class RecipeCommandTest {
 
     @Test
     void onDl4jBatchNormGammaAndBetaShareOneRule() {
-        Cli.Outcome o = Cli.run("train", "--model", "cnn", "--engine", "dl4j", "--no-trust-ratio", "beta",
+        Cli.Outcome o = Cli.run("train", "--model", "cnn", "--engine", "dl4j", "--no-adapt", "beta",
                 "--epochs", "1", "--batch-size", "100", "--data", data.toString());
         assertEquals(Main.BAD_INPUT, o.code());
-        assertTrue(o.err().contains("matches beta but not gamma of batch-norm layer 1"), o.err());
+        assertTrue(o.err().contains("--no-adapt matches beta but not gamma of batch-norm layer 1"), o.err());
     }
 
     @Test

@@ -54,7 +54,7 @@ final class Dl4jModels {
                 boolean gamma = recipe.plain(i + "_gamma") || recipe.plain("gamma");
                 boolean beta = recipe.plain(i + "_beta") || recipe.plain("beta");
                 if (gamma != beta) {
-                    throw new IllegalArgumentException("--no-trust-ratio matches " + (gamma ? "gamma" : "beta")
+                    throw new IllegalArgumentException("--no-adapt matches " + (gamma ? "gamma" : "beta")
                             + " but not " + (gamma ? "beta" : "gamma") + " of batch-norm layer " + i + ": on the dl4j "
                             + "engine the two share one updater, so match both or neither (e.g. 'gamma|beta')");
                 }
