@@ -19,7 +19,8 @@ from collections import defaultdict
 
 
 def rows(path):
-    with open(path) as f:
+    import gzip
+    with (gzip.open(path, "rt") if path.endswith(".gz") else open(path)) as f:
         return list(csv.DictReader(f))
 
 
@@ -63,7 +64,8 @@ def side(java_csv, torch_csv, out_png):
     for ax in axes:
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=7)
+    for ax in axes:
+        ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(out_png, dpi=110)
 
@@ -86,6 +88,7 @@ def ratios(path, out_png, optimizers):
                 series[r["tensor"]].append((int(r["step"]), float(r["ratio"])))
         for tensor, points in series.items():
             ax.plot([p[0] for p in points], [p[1] for p in points], lw=0.8, label=tensor)
+        ax.axhline(1.0, color="black", ls="--", lw=0.8, label="ratio 1: Adam's step")
         ax.set_yscale("log")
         ax.set_title(f"{opt} lr={first[0]} seed {first[1]}: trust ratio per tensor")
         ax.set_xlabel("optimizer step")

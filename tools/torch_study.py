@@ -33,9 +33,17 @@ import struct
 import sys
 import time
 
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
+# PyTorch's intra-op threads spin when other jobs share the cores (epochs up to 20 times slower): OpenMP's
+# pool follows OMP_NUM_THREADS, read when torch loads, so it is set here; --threads sets torch's own.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+try:
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+    Optimizer = torch.optim.Optimizer
+except ImportError:  # --check-order needs no torch
+    torch = None
+    Optimizer = object
 
 HEADER = "optimizer,lr,seed,epoch,train_loss,test_loss,test_acc,seconds,opt_step_ms,opt_share"
 DEBIAN_DIR = "/usr/share/datasets/fashion-mnist"
@@ -116,14 +124,14 @@ def build(model):
     raise SystemExit(f"unknown model {model!r}, expected mlp or cnn")
 
 
-class PAMAdam(torch.optim.Optimizer):
+class PAMAdam(Optimizer):
     """The seed's PAMAdam, per tensor with its own step count, with the zero guard (ratio 1 when
     mean|p| or mean|step| is 0). Optional decoupled weight decay, as this project's preset."""
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
 
-    @torch.no_grad()
+    @(torch.no_grad() if torch is not None else (lambda f: f))
     def step(self):
         for group in self.param_groups:
             b1, b2 = group["betas"]
@@ -228,13 +236,17 @@ def main():
     ap.add_argument("--batch-size", type=int, default=128)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--data", default=os.environ.get("PAMADAM_DATA", DEBIAN_DIR))
-    ap.add_argument("--out", required=True, help="CSV to write (metrics.csv columns)")
+    ap.add_argument("--out", help="CSV to write (metrics.csv columns); required unless --check-order")
     ap.add_argument("--check-order", action="store_true",
                     help="print the first indices of seed 1 epoch 1's order and exit (compare with Java)")
     args = ap.parse_args()
     if args.check_order:
         print(epoch_order(1, 60000, 1)[:10])
         return
+    if not args.out:
+        ap.error("--out is required (the CSV to write)")
+    if torch is None:
+        raise SystemExit("torch_study.py: needs PyTorch (Debian: apt-get install python3-torch)")
     torch.set_num_threads(args.threads)
     data = load(args.data)
     with open(args.out, "w") as out:

@@ -38,8 +38,9 @@ final class RecipeOptions {
     @Option(names = {"--no-adapt", "--no-trust-ratio"}, paramLabel = "REGEX",
             description = "Tensors whose name fully matches do not adapt: a plain step (ratio 1), e.g. "
                     + "'bias|gamma|beta' (the core's adapt(false)). --no-trust-ratio is the deprecated old name. "
-                    + "Names: djl's local names (weight, bias, gamma, beta); dl4j's <layer>_<W|b> or the same "
-                    + "local names (weight, bias, and gamma and beta, which a dl4j batch-norm layer steps under one rule).")
+                    + "Names: djl's local names (weight, bias, gamma, beta) or block paths (01Linear_weight); "
+                    + "dl4j's <layer>_<W|b> or the same local names (weight, bias, and gamma and beta, which a "
+                    + "dl4j batch-norm layer steps under one rule).")
     String noTrustRatio;
 
     /** The validated recipe. */

@@ -1,5 +1,6 @@
 package org.pamadam.cli;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.pamadam.cli.train.RunSpec;
@@ -28,13 +29,14 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--checkpoint", paramLabel = "DIR",
             description = "Save a checkpoint generation here after every epoch (one file, written atomically; "
-                    + "the previous generation is kept until the new one is complete).")
-    java.nio.file.Path checkpoint;
+                    + "the previous generation is kept until the new one is complete). A folder that holds "
+                    + "another run's generations is refused, unless --resume continues that run.")
+    Path checkpoint;
 
     @Option(names = "--resume", paramLabel = "DIR",
             description = "Continue from the newest valid generation in a checkpoint folder (same settings and "
                     + "data; --epochs is the total).")
-    java.nio.file.Path resume;
+    Path resume;
 
     @Spec
     CommandSpec spec;
@@ -60,7 +62,10 @@ final class TrainCommand implements Callable<Integer> {
             spec.commandLine().getOut().println("resume: from " + saved.file() + " (after epoch " + saved.epochsDone()
                     + ")");
         }
-        return options.run("train", List.of(run), 1, spec.commandLine().getOut(),
-                checkpoint != null ? checkpoint : resume, saved);
+        Path saveTo = checkpoint != null ? checkpoint : resume;
+        if (saveTo != null) {
+            TrainingCheckpoint.claim(saveTo, resume); // before any work: a run owns its checkpoint folder
+        }
+        return options.run("train", List.of(run), 1, spec.commandLine().getOut(), saveTo, saved);
     }
 }

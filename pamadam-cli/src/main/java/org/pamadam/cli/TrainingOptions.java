@@ -56,6 +56,11 @@ final class TrainingOptions {
     @Option(names = "--log-ratios", description = "Write every tensor's trust ratio after every step to ratios.csv.")
     boolean logRatios;
 
+    @Option(names = "--log-tensors", description = {"Write, after every step, every tensor's trust ratio, its mean "
+            + "absolute value (mean|p|, after the step) and the batch loss to tensors.csv (djl engine; other "
+            + "engines write NaN for mean|p|)."})
+    boolean logTensors;
+
     @Option(names = "--init", defaultValue = "djl", paramLabel = "djl|torch",
             description = "djl: DJL's default initialisation (default); torch: torch.nn's (kaiming_uniform_ "
                     + "a=sqrt(5), biases +-1/sqrt(fan_in)); djl engine only.")
@@ -124,12 +129,16 @@ final class TrainingOptions {
     private List<EpochMetrics> train(TrainingEngine eng, FashionMnist.Data d, List<RunSpec> specs, PrintWriter out,
                                      Path dir, Path checkpoint, org.pamadam.cli.train.TrainingCheckpoint.Saved resume)
             throws IOException {
-        if (!logRatios) {
-            return Study.run(eng, d, specs, out, null, checkpoint, resume);
-        }
-        try (PrintWriter ratios = new PrintWriter(Files.newBufferedWriter(dir.resolve("ratios.csv")))) {
-            ratios.println("optimizer,lr,seed,epoch,step,tensor,ratio");
-            return Study.run(eng, d, specs, out, ratios, checkpoint, resume);
+        try (PrintWriter ratios = logRatios ? new PrintWriter(Files.newBufferedWriter(dir.resolve("ratios.csv"))) : null;
+             PrintWriter tensors = logTensors
+                     ? new PrintWriter(Files.newBufferedWriter(dir.resolve("tensors.csv"))) : null) {
+            if (ratios != null) {
+                ratios.println("optimizer,lr,seed,epoch,step,tensor,ratio");
+            }
+            if (tensors != null) {
+                tensors.println(Study.TENSORS_HEADER);
+            }
+            return Study.run(eng, d, specs, out, ratios, tensors, checkpoint, resume);
         }
     }
 

@@ -73,6 +73,46 @@ class CheckpointGenerationsTest {
     }
 
     @Test
+    void aFreshRunIntoAnotherRunsFolderIsRefusedAndResumeContinuesIt() throws IOException {
+        Path ckpt = dir.resolve("ckpt");
+        assertEquals(0, Cli.run(args("train", "--epochs", "2", "--checkpoint", ckpt.toString(), "--out",
+                dir.resolve("old").toString())).code());
+        java.util.Map<String, byte[]> before = contents(ckpt);
+        assertEquals(java.util.Set.of("gen-000001.ckpt", "gen-000002.ckpt"), before.keySet());
+
+        Path out = dir.resolve("fresh");
+        Cli.Outcome o = Cli.run(args("train", "--epochs", "1", "--lr", "3e-3", "--checkpoint", ckpt.toString(),
+                "--out", out.toString()));
+        assertEquals(Main.BAD_INPUT, o.code(), o.out() + o.err());
+        assertTrue(o.err().contains(ckpt + ": holds the generations of another run (gen-000001.ckpt, gen-000002.ckpt)"),
+                o.err());
+        assertTrue(o.err().contains("continue that run with --resume " + ckpt), o.err());
+        assertTrue(!Files.exists(out.resolve("metrics.csv")), "refused before any training");
+        assertEquals(before.keySet(), contents(ckpt).keySet());
+        before.forEach((name, bytes) -> org.junit.jupiter.api.Assertions.assertArrayEquals(bytes,
+                contents(ckpt).get(name), name));
+
+        // --checkpoint elsewhere while resuming this folder: the other folder must be free too.
+        Cli.Outcome c = Cli.run(args("train", "--epochs", "3", "--resume", ckpt.toString(), "--checkpoint",
+                ckpt.toString(), "--out", dir.resolve("resumed").toString()));
+        assertEquals(0, c.code(), c.out() + c.err());
+        assertEquals(straight, metrics(dir.resolve("resumed")));
+    }
+
+    /** Every file of a folder by name. */
+    static java.util.Map<String, byte[]> contents(Path folder) {
+        java.util.Map<String, byte[]> out = new java.util.TreeMap<>();
+        try (var files = Files.list(folder)) {
+            for (Path f : files.toList()) {
+                out.put(f.getFileName().toString(), Files.readAllBytes(f));
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    @Test
     void resumeOnOtherDataIsRefused() throws IOException {
         Path ckpt = dir.resolve("ckpt");
         assertEquals(0, Cli.run(args("train", "--epochs", "1", "--checkpoint", ckpt.toString(), "--out",

@@ -133,6 +133,74 @@ class StudyOptionsTest {
     }
 
     @Test
+    void logTensorsWritesRatioMeanAbsParamAndBatchLossAfterEveryStep() throws IOException {
+        Path out = dir.resolve("tensors");
+        Cli.Outcome o = Cli.run("compare", "--optimizers", "pamadam,adam", "--epochs", "1", "--batch-size", "100",
+                "--data", data.toString(), "--out", out.toString(), "--log-ratios", "--log-tensors", "--init", "torch");
+        assertEquals(0, o.code(), o.out() + o.err());
+        List<String> lines = Files.readAllLines(out.resolve("tensors.csv"));
+        assertEquals("optimizer,lr,seed,epoch,step,tensor,ratio,mean_abs_p,batch_loss", lines.get(0));
+        List<String[]> rows = lines.subList(1, lines.size()).stream().map(l -> l.split(",")).collect(Collectors.toList());
+        // 1500 images / 100 = 15 steps, 6 tensors, 2 optimizers.
+        assertEquals(2 * 15 * 6, rows.size());
+        // The ratio column is the one --log-ratios writes.
+        Map<String, String> ratios = new TreeMap<>();
+        for (String line : Files.readAllLines(out.resolve("ratios.csv")).subList(1, 2 * 15 * 6 + 1)) {
+            String[] f = line.split(",");
+            ratios.put(f[0] + "/" + f[4] + "/" + f[5], f[6]);
+        }
+        Map<String, Double> previous = new TreeMap<>();
+        Map<Integer, Double> batchLoss = new TreeMap<>();
+        for (String[] f : rows) {
+            assertEquals(ratios.get(f[0] + "/" + f[4] + "/" + f[5]), f[6], String.join(",", f));
+            double mean = Double.parseDouble(f[7]);
+            assertTrue(Double.isFinite(mean) && mean > 0, "mean|p| " + String.join(",", f));
+            double loss = Double.parseDouble(f[8]);
+            assertTrue(Double.isFinite(loss) && loss > 0, "batch loss " + String.join(",", f));
+            String key = f[0] + "/" + f[5];
+            if (f[0].equals("pamadam")) {
+                batchLoss.put(Integer.parseInt(f[4]), loss);
+                if (f[5].equals("01Linear_weight") && f[4].equals("1")) {
+                    // torch's init: uniform in +-1/sqrt(784), so mean|p| = 1/(2*sqrt(784)), moved by <= 0.1%
+                    assertEquals(1 / (2 * Math.sqrt(784)), mean, 0.05 / (2 * Math.sqrt(784)));
+                }
+                // PAMAdam's defining property: a step moves a tensor by lr * mean|p| on average, so mean|p|
+                // changes by at most that fraction (lr 1e-3) from one step to the next.
+                Double before = previous.get(key);
+                if (before != null) {
+                    assertTrue(Math.abs(mean / before - 1) <= 1.001e-3 + 1e-6, key + " step " + f[4] + ": "
+                            + before + " -> " + mean);
+                }
+            }
+            previous.put(key, mean);
+        }
+        // The batch losses (equal batches of 100) average to the epoch's training loss in metrics.csv.
+        String[] metrics = Files.readAllLines(out.resolve("metrics.csv")).get(1).split(",");
+        double mean = batchLoss.values().stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+        assertEquals(Double.parseDouble(metrics[4]), mean, 1e-4);
+    }
+
+    @Test
+    void noTrustRatioNamesATensorByItsBlockPath() throws IOException {
+        Path out = dir.resolve("last");
+        Cli.Outcome o = Cli.run("compare", "--optimizers", "pamadam", "--epochs", "1", "--batch-size", "100",
+                "--data", data.toString(), "--out", out.toString(), "--log-ratios", "--no-trust-ratio",
+                "05Linear_weight|05Linear_bias");
+        assertEquals(0, o.code(), o.out() + o.err());
+        List<String[]> rows = Files.readAllLines(out.resolve("ratios.csv")).stream().skip(1).map(l -> l.split(","))
+                .collect(Collectors.toList());
+        assertEquals(15 * 6, rows.size());
+        for (String[] f : rows) {
+            double ratio = Double.parseDouble(f[6]);
+            if (f[5].startsWith("05Linear_")) {
+                assertEquals(1.0, ratio, 0.0, "the last layer steps plainly: " + String.join(",", f));
+            } else if (f[5].endsWith("_weight")) {
+                assertTrue(ratio < 0.5, "the other weights keep their trust ratio: " + String.join(",", f));
+            }
+        }
+    }
+
+    @Test
     void initIsRefusedWhereItIsNotOffered() {
         Cli.Outcome bad = Cli.run("train", "--init", "xavier", "--data", data.toString(), "--out",
                 dir.resolve("x").toString());

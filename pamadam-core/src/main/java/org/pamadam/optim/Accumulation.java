@@ -1,32 +1,38 @@
 package org.pamadam.optim;
 
 /**
- * Gradient accumulation: {@code k} micro-batches make one optimizer step, whose gradient is the
- * mean of the micro-batch gradients ({@code sum / k}), as in the usual torch loop that divides each
+ * Gradient accumulation: {@code k} micro-batches make one optimizer step, whose gradient is the sum
+ * of the micro-batch gradients divided by {@code k}, as in the usual torch loop that divides each
  * micro-batch loss by k and steps every k-th backward pass.
  *
- * <p>Why the mean and not the sum: the mean of k micro-batches of size b is the gradient of one
- * batch of size k*b, so every hyperparameter keeps its meaning when k changes: {@code maxGradNorm}
- * bounds the same norm, L2 weight decay ({@code g += wd*p}) keeps its weight relative to the
- * gradient, and Adam's {@code eps} and SGD's lr see the same gradient scale. (The trust ratio and
- * Adam's step are nearly scale-free, so the sum would mostly change them through eps.)
+ * <p><b>The divisor is always k</b>, the one rule of this class: a micro-batch without a gradient
+ * for a tensor counts as zero for it, and a partial window ({@link #flush()} or
+ * {@link #endWindow()}, e.g. at the end of an epoch whose length k does not divide) also divides
+ * its sum by k, not by the micro-batches present. That is what the torch loop does with its last,
+ * short window (each loss was already divided by k), so a run here and its torch twin take the same
+ * steps; the short window's step is smaller, as there.
+ *
+ * <p>Why sum/k and not the sum: for a full window it is the gradient of one batch of size k*b, so
+ * every hyperparameter keeps its meaning when k changes: {@code maxGradNorm} bounds the same norm,
+ * L2 weight decay ({@code g += wd*p}) keeps its weight relative to the gradient, and Adam's
+ * {@code eps} and SGD's lr see the same gradient scale. (The trust ratio and Adam's step are nearly
+ * scale-free, so the sum would mostly change them through eps.)
  *
  * <p>Step counts, learning-rate schedules, trust ratios and clamp counts all count optimizer steps,
  * never micro-batches: the optimizer sees one step per window.
  *
  * <p>Use: set each tensor's gradient for the micro-batch (null: none in this micro-batch) and call
  * {@link #step()} once per micro-batch. A tensor that has no gradient in any micro-batch of a window
- * is skipped in that step, like {@code p.grad is None}; one that has a gradient in some of them
- * gets the sum of those divided by k (the missing ones count as zero, as in torch). The caller's
- * gradient arrays are never written; each tensor with a gradient gets one extra buffer.
+ * is skipped in that step, like {@code p.grad is None}. The caller's gradient arrays are never
+ * written; each tensor with a gradient gets one extra buffer.
  *
  * <p>An adapter that keeps its own per-tensor step (no {@link Optimizer}) builds one with
  * {@link #Accumulation(int, int[])} and uses the per-tensor calls: {@link #add(int, float[])} for each
- * tensor, {@link #endMicroBatch()}, and once it returns true {@link #mean(int)} for each tensor.
+ * tensor, {@link #endMicroBatch()} (or {@link #endWindow()} for a partial window), and once it returns
+ * true {@link #mean(int)} for each tensor.
  *
  * <p>Windows and checkpoints: a checkpoint holds no partial window. Save after a {@link #step()} that
- * returned true or after {@link #flush()}, which steps with the micro-batches collected so far (their
- * mean: divided by how many there were) at, e.g., the end of an epoch.
+ * returned true or after {@link #flush()}.
  */
 public final class Accumulation {
     /** Null for the per-tensor use of an adapter. */
@@ -110,16 +116,28 @@ public final class Accumulation {
     }
 
     /**
-     * Steps with the mean of the micro-batches collected so far (divided by {@link #pending()}, not
-     * k), e.g. at the end of an epoch whose length k does not divide. Returns false (nothing done)
-     * when the window is empty.
+     * Steps with the micro-batches collected so far, their sum divided by k (see the class comment),
+     * e.g. at the end of an epoch whose length k does not divide. Returns false (nothing done) when
+     * the window is empty.
      */
     public boolean flush() {
         requireOptimizer();
-        if (pending == 0) {
+        if (!endWindow()) {
             return false;
         }
         stepWithMeans();
+        return true;
+    }
+
+    /**
+     * Ends a partial window (per-tensor use: then take {@link #mean(int)} of every tensor and step).
+     * Returns false, doing nothing, when no micro-batch is pending.
+     */
+    public boolean endWindow() {
+        if (pending == 0) {
+            return false;
+        }
+        pending = 0;
         return true;
     }
 
@@ -160,27 +178,22 @@ public final class Accumulation {
     }
 
     /**
-     * Ends the window for tensor {@code index}: its mean gradient over {@code divisor} micro-batches
+     * Ends the window for tensor {@code index}: its gradient over the window, the sum divided by k
      * (in the buffer, which stays this object's), or null when it had none. Then clears its slot.
      */
-    public float[] mean(int index, int divisor) {
+    public float[] mean(int index) {
         if (!seen[index]) {
             return null;
         }
         seen[index] = false;
         float[] s = sum[index];
-        if (divisor != 1) {
-            float n = divisor;
+        if (k != 1) {
+            float n = k;
             for (int j = 0; j < s.length; j++) {
                 s[j] /= n;
             }
         }
         return s;
-    }
-
-    /** {@link #mean(int, int)} over a full window of k. */
-    public float[] mean(int index) {
-        return mean(index, k);
     }
 
     private void requireOptimizer() {
@@ -189,13 +202,11 @@ public final class Accumulation {
         }
     }
 
-    /** Steps with the means over the window just ended ({@code pending} is 0 after a full one). */
+    /** Steps with the window just ended ({@code pending} is already 0). */
     private void stepWithMeans() {
-        int divisor = pending == 0 ? k : pending;
-        pending = 0;
         for (int i = 0; i < params.length; i++) {
             saved[i] = params[i].grad();
-            params[i].setGrad(mean(i, divisor));
+            params[i].setGrad(mean(i));
         }
         try {
             optimizer.step();

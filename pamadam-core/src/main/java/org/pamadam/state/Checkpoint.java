@@ -9,6 +9,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -39,8 +40,9 @@ import org.pamadam.rule.TrustRatio;
  * Version 1 (before the ratio clamp and clipping) lacks the clamp count, maxGradNorm and maxRatio; it
  * is still read, as a run with neither (count 0, +inf, +inf). Versions 1 and 2 lack the optimizer's
  * step count (the schedules' position); the largest tensor step count stands in for it.
- * All numbers little-endian. Saving writes a temporary file beside the target, forces it to disk and
- * renames it over the target, so a crash never leaves a half-written checkpoint under the real name.
+ * All numbers little-endian. Saving writes a temporary file beside the target, forces it to disk,
+ * renames it over the target and forces the folder ({@link #writeAtomically}), so a crash never leaves
+ * a half-written checkpoint under the real name.
  * Loading checks magic, version, length and checksum and decodes the whole state before the live
  * optimizer is touched; any failure is a {@link CheckpointException} and the optimizer is unchanged.
  */
@@ -75,29 +77,110 @@ public final class Checkpoint {
         }
     }
 
-    /** Writes {@code bytes} to a temporary sibling, syncs it, and renames it to {@code file}. */
+    /**
+     * Writes {@code bytes} to {@code file} so that a crash at any moment leaves either the old file or
+     * the new one under its name, never a mixture: the bytes go to the sibling {@code <name>.tmp}
+     * (one left by a killed save is removed first), which is forced to disk and renamed over
+     * {@code file} atomically; then the folder is forced too, so that the rename itself survives a
+     * power cut. One writer per file at a time.
+     *
+     * @throws IOException when any step fails, naming the file or folder: a failed sync is an error,
+     *     and a file system that cannot rename atomically is refused (naming it) rather than written
+     *     non-atomically. Before the rename, {@code file} is untouched and the temporary file removed.
+     */
     public static void writeAtomically(Path file, byte[] bytes) throws IOException {
         Path abs = file.toAbsolutePath();
         Path dir = abs.getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, abs.getFileName().toString(), ".tmp");
+        Path tmp = temporaryFile(abs);
+        Files.deleteIfExists(tmp); // what a killed save left: never renamed, so never part of a checkpoint
+        boolean renamed = false;
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 ByteBuffer buf = ByteBuffer.wrap(bytes);
                 while (buf.hasRemaining()) {
                     ch.write(buf);
                 }
-                ch.force(true);
+                try {
+                    ops.force(ch);
+                } catch (IOException e) {
+                    throw new IOException(tmp + ": could not sync to disk, so " + abs.getFileName()
+                            + " was not replaced: " + e.getMessage(), e);
+                }
             }
             try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                ops.moveAtomically(tmp, abs);
             } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+                throw new IOException(abs + ": the file system of " + dir + " (" + describeStore(dir)
+                        + ") cannot rename atomically; not saving there, since a crash during a plain move could "
+                        + "leave a half-written file under the real name. Choose a folder on another file system", e);
             }
+            renamed = true;
         } finally {
-            Files.deleteIfExists(tmp);
+            if (!renamed) {
+                Files.deleteIfExists(tmp);
+            }
+        }
+        try {
+            ops.syncDirectory(dir);
+        } catch (IOException e) {
+            throw new IOException(dir + ": could not sync the folder after renaming " + abs.getFileName()
+                    + " into it, so the new file may not survive a power cut: " + e.getMessage(), e);
         }
     }
+
+    /** The temporary sibling {@link #writeAtomically} writes before renaming: {@code <name>.tmp}. */
+    public static Path temporaryFile(Path file) {
+        return file.resolveSibling(file.getFileName() + ".tmp");
+    }
+
+    private static String describeStore(Path dir) {
+        try {
+            FileStore store = Files.getFileStore(dir);
+            return store.type() + " file system '" + store.name() + "'";
+        } catch (IOException e) {
+            return "file system unknown: " + e.getMessage();
+        }
+    }
+
+    /**
+     * The file-system calls of a save that can fail without a way to provoke them for real (a failing
+     * disk, a file system without atomic rename): tests replace {@link #ops} to make each one fail.
+     */
+    interface FileOps {
+        void force(FileChannel ch) throws IOException;
+
+        void moveAtomically(Path from, Path to) throws IOException;
+
+        void syncDirectory(Path dir) throws IOException;
+    }
+
+    static final FileOps REAL_OPS = new FileOps() {
+        @Override
+        public void force(FileChannel ch) throws IOException {
+            ch.force(true);
+        }
+
+        @Override
+        public void moveAtomically(Path from, Path to) throws IOException {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+
+        @Override
+        public void syncDirectory(Path dir) throws IOException {
+            if (WINDOWS) {
+                return; // a folder cannot be opened there; the rename is as durable as NTFS makes it
+            }
+            try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+                ch.force(true);
+            }
+        }
+    };
+
+    private static final boolean WINDOWS = System.getProperty("os.name", "").startsWith("Windows");
+
+    /** {@link #REAL_OPS}, except in tests. */
+    static volatile FileOps ops = REAL_OPS;
 
     /** The file format's bytes for a state. */
     public static byte[] encode(OptimizerState state) {
@@ -154,7 +237,7 @@ public final class Checkpoint {
     /** Decodes and validates a checkpoint; {@code source} names it in errors. */
     public static OptimizerState decode(byte[] bytes, String source) throws CheckpointException {
         if (bytes.length < HEADER + 4) {
-            throw new CheckpointException(source + ": truncated (" + bytes.length + " bytes, header needs "
+            throw new CheckpointException(source + ": truncated in the header (" + bytes.length + " bytes, it needs "
                     + (HEADER + 4) + ")");
         }
         ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
@@ -170,29 +253,41 @@ public final class Checkpoint {
         }
         long length = buf.getLong();
         if (length != bytes.length - HEADER - 4L) {
-            throw new CheckpointException(source + ": truncated or padded: header says " + length
+            throw new CheckpointException(source + ": truncated or padded: the header says " + length
                     + " payload bytes, file has " + (bytes.length - HEADER - 4L));
         }
         CRC32C crc = new CRC32C();
         crc.update(bytes, 0, bytes.length - 4);
         int stored = ByteBuffer.wrap(bytes, bytes.length - 4, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
         if (stored != (int) crc.getValue()) {
-            throw new CheckpointException(source + ": checksum mismatch (file is corrupted)");
+            throw new CheckpointException(source + ": checksum mismatch in the trailing CRC32C (file is corrupted)");
         }
+        Where where = new Where();
         try {
-            return readPayload(buf.limit(bytes.length - 4), source, version);
+            return readPayload(buf.limit(bytes.length - 4), source, version, where);
         } catch (BufferUnderflowException | IllegalArgumentException e) {
-            throw new CheckpointException(source + ": malformed payload: "
+            throw new CheckpointException(source + ": malformed payload in " + where + ": "
                     + (e.getMessage() == null ? "unexpected end" : e.getMessage()));
         }
     }
 
-    private static OptimizerState readPayload(ByteBuffer buf, String source, int version)
+    /** The part of the payload being read, for the refusal: "group 2 rule", "tensor 'fc1.bias' (group 1, tensor 3)". */
+    private static final class Where {
+        private String at = "group count";
+
+        @Override
+        public String toString() {
+            return at;
+        }
+    }
+
+    private static OptimizerState readPayload(ByteBuffer buf, String source, int version, Where where)
             throws CheckpointException {
         boolean v2 = version >= 2;
         int groupCount = count(buf, "group count");
         List<OptimizerState.Group> groups = new ArrayList<>();
         for (int g = 0; g < groupCount; g++) {
+            where.at = "group " + (g + 1) + " rule";
             String name = string(buf);
             Moments moments = Moments.valueOf(string(buf));
             Decay decay = Decay.valueOf(string(buf));
@@ -200,14 +295,17 @@ public final class Checkpoint {
             Rule rule = new Rule(name, moments, decay, ratio, buf.getDouble(), buf.getDouble(), buf.getDouble(),
                     buf.getDouble(), buf.getDouble(), buf.get() != 0,
                     v2 ? buf.getDouble() : Double.POSITIVE_INFINITY);
+            where.at = "group " + (g + 1) + " tensor count";
             int tensorCount = count(buf, "tensor count");
             List<OptimizerState.Tensor> tensors = new ArrayList<>();
             for (int t = 0; t < tensorCount; t++) {
+                String at = "(group " + (g + 1) + ", tensor " + (t + 1) + ")";
+                where.at = "tensor name " + at;
                 String tname = string(buf);
-                int rank = count(buf, "rank");
-                int[] shape = new int[rank];
-                for (int d = 0; d < rank; d++) {
-                    shape[d] = count(buf, "dimension");
+                where.at = "tensor '" + tname + "' " + at;
+                int[] shape = new int[rank(buf)];
+                for (int d = 0; d < shape.length; d++) {
+                    shape[d] = dimension(buf);
                 }
                 long step = buf.getLong();
                 double lastRatio = buf.getDouble();
@@ -219,18 +317,21 @@ public final class Checkpoint {
             }
             groups.add(new OptimizerState.Group(rule, tensors));
         }
+        where.at = "trailer (skipped steps, maxGradNorm, optimizer steps)";
         long skipped = buf.getLong();
         double maxGradNorm = v2 ? buf.getDouble() : Double.POSITIVE_INFINITY;
         // Format 3 saves the optimizer's step count (the schedules' position); before it, the
         // largest tensor step count stands in for it.
         Long steps = version >= 3 ? buf.getLong() : null;
         if (buf.hasRemaining()) {
-            throw new CheckpointException(source + ": " + buf.remaining() + " unexpected trailing bytes");
+            throw new CheckpointException(source + ": " + buf.remaining() + " unexpected trailing bytes after the "
+                    + "payload's " + where);
         }
         return steps == null ? new OptimizerState(groups, skipped, maxGradNorm)
                 : new OptimizerState(groups, skipped, maxGradNorm, steps);
     }
 
+    /** A group or tensor count: each needs at least one byte, so more than the bytes left is implausible. */
     private static int count(ByteBuffer buf, String what) {
         int n = buf.getInt();
         if (n < 0 || n > buf.remaining() + 1) {
@@ -239,8 +340,30 @@ public final class Checkpoint {
         return n;
     }
 
+    /** A tensor's rank: its dimensions take 4 bytes each. */
+    private static int rank(ByteBuffer buf) {
+        int n = buf.getInt();
+        if (n < 0 || (long) n * 4 > buf.remaining()) {
+            throw new IllegalArgumentException("implausible rank " + n + " (" + buf.remaining() + " bytes left)");
+        }
+        return n;
+    }
+
+    private static int dimension(ByteBuffer buf) {
+        int n = buf.getInt();
+        if (n < 0) {
+            throw new IllegalArgumentException("negative dimension " + n);
+        }
+        return n;
+    }
+
     private static String string(ByteBuffer buf) {
-        byte[] b = new byte[count(buf, "string length")];
+        int n = buf.getInt();
+        if (n < 0 || n > buf.remaining()) {
+            throw new IllegalArgumentException("implausible string length " + n + " (" + buf.remaining()
+                    + " bytes left)");
+        }
+        byte[] b = new byte[n];
         buf.get(b);
         return new String(b, StandardCharsets.UTF_8);
     }

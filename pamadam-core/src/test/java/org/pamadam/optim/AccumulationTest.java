@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.pamadam.DoubleReference;
 import org.pamadam.TestData;
 import org.pamadam.rule.Rule;
@@ -18,19 +20,24 @@ import org.pamadam.schedule.Schedule;
 /** k micro-batches make one optimizer step on their mean gradient; counts and schedules see steps. */
 class AccumulationTest {
 
-    @Test
-    void windowsStepOnTheMeanAndCountOptimizerStepsOnly() {
+    /**
+     * maxGradNorm 2.5: the window's sum/k stays under the bound and the plain sum would not, so the
+     * two are told apart; 0.3: the bound bites on every window, so the clip factor must come from the
+     * norm of sum/k over both tensors.
+     */
+    @ParameterizedTest(name = "maxGradNorm {0}")
+    @ValueSource(doubles = {2.5, 0.3})
+    void windowsStepOnTheMeanAndCountOptimizerStepsOnly(double maxGradNorm) {
         SplittableRandom rnd = new SplittableRandom(2);
         int k = 3;
         Param w = Param.of("w", TestData.gaussian(rnd, 700, 0.5));
         Param b = Param.of("b", TestData.gaussian(rnd, 20, 0.1));
-        // Adam with L2 decay (added to the gradient) and a norm bound that the mean stays under and
-        // the sum would not: both tell the mean from the sum.
+        // Adam with L2 decay (added to the gradient) and a norm bound: both tell the mean from the sum.
         Rule rule = Rule.adam().lr(1e-2).weightDecay(0.5).build();
         Schedule warmup = Schedule.warmup(4, 0.25);
         DoubleReference refW = new DoubleReference("adam", 0, 0.9, 0.999, 1e-8, 0.5, true, w.data());
         DoubleReference refB = new DoubleReference("adam", 0, 0.9, 0.999, 1e-8, 0.5, true, b.data());
-        try (Optimizer opt = Optimizer.builder().group(rule, List.of(w, b)).schedule(warmup).maxGradNorm(2.5)
+        try (Optimizer opt = Optimizer.builder().group(rule, List.of(w, b)).schedule(warmup).maxGradNorm(maxGradNorm)
                 .threads(2).build()) {
             Accumulation acc = new Accumulation(opt, k);
             for (int window = 0; window < 6; window++) {
@@ -52,8 +59,12 @@ class AccumulationTest {
                 double[] meanW = divide(sumW, k);
                 double[] meanB = divide(sumB, k);
                 // Clipping covers the mean gradient of the window, at the lr of optimizer step `window`.
-                double scale = Math.min(1, 2.5 / (norm(meanW, meanB) + 1e-6));
-                assertTrue(scale == 1 && norm(meanW, meanB) * k > 2.5, "the bound separates mean and sum");
+                double scale = Math.min(1, maxGradNorm / (norm(meanW, meanB) + 1e-6));
+                if (maxGradNorm > 1) {
+                    assertTrue(scale == 1 && norm(meanW, meanB) * k > maxGradNorm, "the bound separates mean and sum");
+                } else {
+                    assertTrue(scale < 0.5, "the clip bites: scale " + scale);
+                }
                 double lr = warmup.lr(rule.lr(), window);
                 stepReference(refW, meanW, scale, lr);
                 stepReference(refB, meanB, scale, lr);
@@ -98,7 +109,7 @@ class AccumulationTest {
     }
 
     @Test
-    void flushStepsOnTheMeanOfWhatWasCollected() {
+    void flushDividesAPartialWindowByKAsTheTorchLoopDoes() {
         float[] init = {0.5f, -1f, 2f};
         Param a = Param.of("a", init.clone());
         Param b = Param.of("b", init.clone());
@@ -113,11 +124,36 @@ class AccumulationTest {
             assertEquals(2, acc.pending());
             assertTrue(acc.flush());
             assertEquals(0, acc.pending());
-            b.setGrad(new float[] {2, 2, 2});
+            assertFalse(acc.flush(), "the window was emptied");
+            // torch: each loss divided by k = 4, backward twice, step: grad = (g1 + g2) / 4.
+            b.setGrad(new float[] {1, 1, 1});
             direct.step();
-            assertArrayEquals(b.data(), a.data(), "flush divides by the 2 micro-batches collected");
+            assertArrayEquals(b.data(), a.data(), "flush divides the sum of the 2 micro-batches by k = 4");
             assertEquals(1, accumulated.stepCount("a"));
+            // The next window starts empty: a full one steps on its own sum / 4.
+            for (int i = 0; i < 4; i++) {
+                a.setGrad(new float[] {4, 8, -4});
+                assertEquals(i == 3, acc.step());
+            }
+            b.setGrad(new float[] {4, 8, -4});
+            direct.step();
+            assertArrayEquals(b.data(), a.data());
         }
+    }
+
+    @Test
+    void perTensorPartialWindowsDivideByKToo() {
+        Accumulation acc = new Accumulation(3, new int[] {2, 1});
+        assertFalse(acc.endWindow(), "no micro-batch pending");
+        acc.add(0, new float[] {3, 6});
+        acc.add(1, null);
+        assertFalse(acc.endMicroBatch());
+        acc.add(0, new float[] {3, 0});
+        assertFalse(acc.endMicroBatch());
+        assertTrue(acc.endWindow());
+        assertEquals(0, acc.pending());
+        assertArrayEquals(new float[] {2, 2}, acc.mean(0));
+        assertEquals(null, acc.mean(1), "no gradient in the window");
     }
 
     @Test

@@ -2,19 +2,22 @@ package org.pamadam.optim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
-/** Every task of every phase runs exactly once, across many short phases (where races live). */
+/**
+ * Every task of every phase runs exactly once, across many short phases (where races live). Waits are
+ * on events (joins, the threads' own states), never on the clock; the timeout only turns a hang into a
+ * failure.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class WorkerPoolTest {
 
     @Test
@@ -46,41 +49,38 @@ class WorkerPoolTest {
         }
     }
 
+    /**
+     * With both tasks claimed and one blocked, the caller must end up parked on the pool (not spinning
+     * or yielding, which stay RUNNABLE) until the worker is done, and be woken by the last task's end.
+     * The worker's task itself waits until it sees the caller parked, then finishes: no sleep, no
+     * deadline (a caller that never parks, or is never woken, hangs until the class timeout fails it).
+     */
     @Test
     void theCallerParksWhileAWorkerFinishes() throws Exception {
         try (WorkerPool pool = new WorkerPool(2)) {
-            CountDownLatch release = new CountDownLatch(1);
             AtomicBoolean workerHasTask = new AtomicBoolean();
+            AtomicBoolean sawParked = new AtomicBoolean();
             Thread[] callerRef = new Thread[1];
             Thread caller = new Thread(() -> pool.run(2, i -> {
-                if (Thread.currentThread() == callerRef[0]) {
+                Thread me = Thread.currentThread();
+                if (me == callerRef[0]) {
                     // Hold the caller on its task until the worker has claimed the other one.
                     while (!workerHasTask.get()) {
                         Thread.onSpinWait();
                     }
                 } else {
                     workerHasTask.set(true);
-                    try {
-                        release.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
+                    Thread c = callerRef[0];
+                    while (!(c.getState() == Thread.State.WAITING && LockSupport.getBlocker(c) == pool)) {
+                        Thread.onSpinWait();
                     }
+                    sawParked.set(true);
                 }
             }), "test-caller");
             callerRef[0] = caller;
             caller.start();
-            // With both tasks claimed and one blocked, the caller must end up parked on the pool, not
-            // spinning or yielding (RUNNABLE) until the worker is done.
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (!(caller.getState() == Thread.State.WAITING && LockSupport.getBlocker(caller) == pool)
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(1);
-            }
-            assertEquals(Thread.State.WAITING, caller.getState());
-            assertSame(pool, LockSupport.getBlocker(caller));
-            release.countDown();
-            caller.join(10_000);
-            assertFalse(caller.isAlive(), "the caller was not woken when the last task finished");
+            caller.join();
+            assertTrue(sawParked.get(), "the worker's task ended before it saw the caller parked");
         }
     }
 
@@ -92,8 +92,7 @@ class WorkerPoolTest {
         assertTrue(workers.stream().allMatch(Thread::isDaemon));
         pool.close();
         for (Thread t : workers) {
-            t.join(10_000);
-            assertFalse(t.isAlive(), t.getName());
+            t.join();
         }
         AtomicIntegerArray hits = new AtomicIntegerArray(4);
         pool.run(4, hits::incrementAndGet); // the caller runs them all

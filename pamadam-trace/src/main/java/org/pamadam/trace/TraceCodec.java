@@ -45,8 +45,12 @@ public final class TraceCodec {
         try {
             root = JSON.readTree(in);
         } catch (JsonProcessingException e) {
-            throw new TraceFormatException(source + ": not valid JSON (truncated?): "
-                    + e.getOriginalMessage(), e);
+            com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+            throw new TraceFormatException(source + ": not valid JSON"
+                    + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr())
+                    + " (truncated?): " + e.getOriginalMessage(), e);
+        } catch (java.io.CharConversionException e) {
+            throw new TraceFormatException(source + ": not valid JSON: bad character encoding: " + e.getMessage(), e);
         }
         if (root == null || !root.isObject()) {
             throw new TraceFormatException(source + ": expected a JSON object");

@@ -38,6 +38,24 @@ class TraceCodecTest {
     }
 
     @Test
+    void aBadUtf32CharacterIsAFormatErrorNotAnIoError() {
+        // Jackson reads this as UTF-32BE (from the first four bytes); 0x110000 is beyond Unicode.
+        byte[] bytes = {0, 0, 0, '{', 0, 0x11, 0, 0};
+        TraceFormatException e = assertThrows(TraceFormatException.class,
+                () -> TraceCodec.read(new ByteArrayInputStream(bytes), "u.json"));
+        assertTrue(e.getMessage().startsWith("u.json: not valid JSON"), e.getMessage());
+    }
+
+    @Test
+    void aSyntaxErrorNamesItsPosition() {
+        byte[] bytes = "{\n \"format\": \"pamadam-trace/1\",\n \"name\" = 1}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        TraceFormatException e = assertThrows(TraceFormatException.class,
+                () -> TraceCodec.read(new ByteArrayInputStream(bytes), "s.json"));
+        assertTrue(e.getMessage().startsWith("s.json: not valid JSON at line 3, column 9 (truncated?): Unexpected character ('='"),
+                e.getMessage());
+    }
+
+    @Test
     void aTraceWithoutStepsIsRefused() {
         refused("basic_matrix", r -> r.putArray("steps"), "no steps");
     }

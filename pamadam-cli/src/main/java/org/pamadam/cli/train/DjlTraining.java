@@ -62,7 +62,7 @@ public final class DjlTraining implements TrainingEngine {
         Recipe recipe = spec.recipe();
         RuleOptimizer.Builder builder = RuleOptimizer.forRule(recipe.rule(spec.optimizer(), spec.lr()));
         if (recipe.noTrustRatio() != null) {
-            builder.optPlainStep(recipe.noTrustRatio());
+            builder.optPlainStep(plainStepRegex(recipe.noTrustRatio(), model.getBlock()));
         }
         if (recipe.maxGradNorm() != null) {
             builder.optMaxGradNorm(recipe.maxGradNorm().floatValue());
@@ -84,6 +84,22 @@ public final class DjlTraining implements TrainingEngine {
         trainer.initialize(Models.inputShape(spec.model(), spec.batchSize()));
         optimizer.bind(model.getBlock()); // the global norm, where --max-grad-norm asks for it
         return new DjlSession(spec, data, model, trainer, optimizer);
+    }
+
+    /**
+     * The adapter matches a parameter's local name (weight, bias) or its id (a random UUID); the CLI also
+     * lets the regex name a parameter by its path in the block ({@code 05Linear_weight}, as --log-ratios
+     * writes it): each parameter whose path fully matches is added to the regex by its id.
+     */
+    static String plainStepRegex(String regex, ai.djl.nn.Block block) {
+        java.util.regex.Pattern pattern = java.util.regex.Pattern.compile(regex);
+        StringBuilder b = new StringBuilder("(?:").append(regex).append(')');
+        for (ai.djl.util.Pair<String, ai.djl.nn.Parameter> p : block.getParameters()) {
+            if (pattern.matcher(p.getKey()).matches()) {
+                b.append('|').append(java.util.regex.Pattern.quote(p.getValue().getId()));
+            }
+        }
+        return b.toString();
     }
 
     private static final class DjlSession implements Session {
@@ -256,6 +272,20 @@ public final class DjlTraining implements TrainingEngine {
         @Override
         public Map<String, Double> lastRatios() {
             return optimizer.lastRatios(model.getBlock());
+        }
+
+        @Override
+        public Map<String, Double> meanAbsParams() {
+            Map<String, Double> out = new java.util.LinkedHashMap<>();
+            for (ai.djl.util.Pair<String, ai.djl.nn.Parameter> p : model.getBlock().getParameters()) {
+                float[] values = p.getValue().getArray().toFloatArray();
+                double sum = 0;
+                for (float v : values) {
+                    sum += Math.abs(v);
+                }
+                out.put(p.getKey(), values.length == 0 ? 0.0 : sum / values.length);
+            }
+            return out;
         }
 
         @Override

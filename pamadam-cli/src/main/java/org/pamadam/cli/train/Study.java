@@ -33,6 +33,19 @@ public final class Study {
     public static List<EpochMetrics> run(TrainingEngine engine, FashionMnist.Data data, List<RunSpec> specs,
                                          PrintWriter log, PrintWriter ratios, Path checkpoint,
                                          TrainingCheckpoint.Saved resume) throws IOException {
+        return run(engine, data, specs, log, ratios, null, checkpoint, resume);
+    }
+
+    /** Header of {@code tensors}' rows (see {@code --log-tensors}). */
+    public static final String TENSORS_HEADER = "optimizer,lr,seed,epoch,step,tensor,ratio,mean_abs_p,batch_loss";
+
+    /**
+     * As above; {@code tensors} (may be null) receives, after every step, every tensor's ratio, its mean
+     * absolute value after the step and the step's batch loss ({@link #TENSORS_HEADER}).
+     */
+    public static List<EpochMetrics> run(TrainingEngine engine, FashionMnist.Data data, List<RunSpec> specs,
+                                         PrintWriter log, PrintWriter ratios, PrintWriter tensors, Path checkpoint,
+                                         TrainingCheckpoint.Saved resume) throws IOException {
         if ((checkpoint != null || resume != null) && specs.size() != 1) {
             throw new IllegalArgumentException("checkpoints are for a single run (pamadam train)");
         }
@@ -62,7 +75,22 @@ public final class Study {
                                 .setConsumer(new ConsoleProgressBarConsumer(System.err, 120)).build()) {
                             long started = System.nanoTime();
                             int thisEpoch = epoch;
+                            double[] before = {0, 0}; // running loss sum and images, to recover the batch loss
                             m = session.epoch(epoch, (done, total, loss, images) -> {
+                                if (tensors != null) {
+                                    long step = (long) (thisEpoch - 1) * total + done;
+                                    double sum = loss * images;
+                                    double batchLoss = (sum - before[0]) / (images - before[1]);
+                                    before[0] = sum;
+                                    before[1] = images;
+                                    Map<String, Double> means = session.meanAbsParams();
+                                    for (Map.Entry<String, Double> e : session.lastRatios().entrySet()) {
+                                        Double mean = means.get(e.getKey());
+                                        tensors.printf(Locale.ROOT, "%s,%s,%d,%d,%d,%s,%.6g,%.6g,%.6g%n",
+                                                spec.optimizer(), spec.lr(), spec.seed(), thisEpoch, step, e.getKey(),
+                                                e.getValue(), mean == null ? Double.NaN : mean, batchLoss);
+                                    }
+                                }
                                 if (ratios != null) {
                                     // Called after each optimizer step: the ratios that step used. The step
                                     // number counts from the run's start (batches per epoch are fixed).
@@ -90,8 +118,14 @@ public final class Study {
                         if (ratios != null) {
                             ratios.flush();
                         }
+                        if (tensors != null) {
+                            tensors.flush();
+                        }
                     }
                 } catch (NonFiniteGradientException e) {
+                    if (tensors != null) {
+                        tensors.flush(); // the steps up to the collapse are what this log is for
+                    }
                     log.printf(Locale.ROOT, "%s seed %d diverged in epoch %d (%s); run stopped, the rest of its "
                             + "epochs are recorded as NaN%n", spec.label(), spec.seed(), epoch, e.getMessage());
                     log.flush();

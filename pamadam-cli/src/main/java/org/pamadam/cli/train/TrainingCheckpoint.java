@@ -3,12 +3,10 @@ package org.pamadam.cli.train;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,15 +25,21 @@ import org.pamadam.state.CheckpointException;
  * A training checkpoint folder holds generations, one file each: {@code gen-000003.ckpt} is the run
  * after epoch 3, with its spec, the data it trained on, the metrics so far, the model and the
  * optimizer state as CRC-checked sections ({@link GenerationFile}). A save writes the new generation
- * to a temporary file, syncs it, renames it into place and syncs the folder; only then is the
- * generation before the previous one deleted. So a crash at any moment leaves the previous complete
- * generation, and a resume takes the newest generation that reads back whole and valid, saying which
- * and why any newer one was skipped. The data order of an epoch depends only on the seed and the
- * epoch number, so nothing else is needed to continue exactly.
+ * to a temporary file, syncs it, renames it into place and syncs the folder
+ * ({@link Checkpoint#writeAtomically}: a failed sync is an error); only then are older generations
+ * deleted, and temporary files a killed save left behind. So a crash at any moment leaves the
+ * previous complete generation, and a resume takes the newest generation that reads back whole and
+ * valid, saying which and why any newer one was skipped. The data order of an epoch depends only on
+ * the seed and the epoch number, so nothing else is needed to continue exactly.
+ *
+ * <p>A run owns its folder: a run starts saving only into a folder without generations, or into the
+ * folder it resumed from ({@link #claim}); so the generations in a folder are always one run's.
  */
 public final class TrainingCheckpoint {
     static final String FORMAT = "pamadam-training-checkpoint/2";
     private static final Pattern NAME = Pattern.compile("gen-(\\d{6})\\.ckpt");
+    /** A save's temporary file: {@code gen-000003.ckpt.tmp}, or an older pamadam's {@code gen-000003.ckpt<digits>.tmp}. */
+    private static final Pattern TEMPORARY = Pattern.compile("gen-\\d{6}\\.ckpt\\d*\\.tmp");
     private static final List<String> SECTIONS = List.of("progress", "data", "metrics", "model", "optimizer");
     /** Complete generations kept: the newest and the one before it, the fallback if the newest is damaged. */
     private static final int KEEP = 2;
@@ -85,11 +89,45 @@ public final class TrainingCheckpoint {
         sections.put("model", snapshot.model());
         sections.put("optimizer", snapshot.optimizer());
         Checkpoint.writeAtomically(dir.resolve(fileName(done)), GenerationFile.encode(sections));
-        syncDirectory(dir);
-        List<Integer> generations = generations(dir);
-        for (int i = KEEP; i < generations.size(); i++) {
-            Files.deleteIfExists(dir.resolve(fileName(generations.get(i))));
+        // Keep the generation just written and the newest one below it (the fallback should this one be
+        // damaged later); delete older ones. A generation numbered above this one (a torn file this run
+        // resumed past) is left for the save of that epoch to replace: never is the one just written lost.
+        int kept = 0;
+        for (int g : generations(dir)) {
+            if (g <= done && ++kept > KEEP) {
+                Files.deleteIfExists(dir.resolve(fileName(g)));
+            }
         }
+        for (Path tmp : matching(dir, TEMPORARY)) {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Refuses to start a run that would save into {@code dir} while it holds generations of another run:
+     * allowed only when {@code dir} has none (or does not exist yet), or is the folder {@code resumedFrom}
+     * that this run continues.
+     *
+     * @throws CheckpointException naming the folder, its generations and the way out
+     */
+    public static void claim(Path dir, Path resumedFrom) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        List<Integer> generations = generations(dir);
+        if (generations.isEmpty()) {
+            return;
+        }
+        if (resumedFrom != null && Files.isDirectory(resumedFrom) && Files.isSameFile(dir, resumedFrom)) {
+            return;
+        }
+        List<String> names = new ArrayList<>();
+        for (int i = generations.size() - 1; i >= 0; i--) {
+            names.add(fileName(generations.get(i)));
+        }
+        throw new CheckpointException(dir + ": holds the generations of another run (" + String.join(", ", names)
+                + "); a run saves only into a folder without generations: continue that run with --resume " + dir
+                + ", or choose another folder");
     }
 
     /**
@@ -126,22 +164,26 @@ public final class TrainingCheckpoint {
 
     private static Saved read(Path file, int generation) throws IOException {
         Map<String, byte[]> s = GenerationFile.decode(Files.readAllBytes(file), file.toString(), SECTIONS);
+        String part = "progress";
         try {
             Properties p = properties(s.get("progress"));
             if (!FORMAT.equals(p.getProperty("format"))) {
-                throw new CheckpointException(file + ": unknown format " + p.getProperty("format"));
+                throw new CheckpointException(file + ": section 'progress': unknown format " + p.getProperty("format")
+                        + ", expected " + FORMAT);
             }
             RunSpec partial = new RunSpec(p.getProperty("optimizer"), Double.parseDouble(p.getProperty("lr")),
                     Long.parseLong(p.getProperty("seed")), p.getProperty("model"), 0,
                     Integer.parseInt(p.getProperty("batchSize")), Recipe.load(p));
             int done = Integer.parseInt(p.getProperty("epochsDone"));
             if (done != generation) {
-                throw new CheckpointException(file + ": holds epoch " + done + ", its name says " + generation);
+                throw new CheckpointException(file + ": section 'progress': holds epoch " + done + ", its name says "
+                        + generation);
             }
             String engine = p.getProperty("engine");
             if (engine == null || partial.optimizer() == null || partial.model() == null) {
-                throw new CheckpointException(file + ": progress lacks engine, optimizer or model");
+                throw new CheckpointException(file + ": section 'progress': lacks engine, optimizer or model");
             }
+            part = "data";
             Properties d = properties(s.get("data"));
             List<DataFile> data = new ArrayList<>();
             int files = Integer.parseInt(d.getProperty("files"));
@@ -149,38 +191,36 @@ public final class TrainingCheckpoint {
                 data.add(new DataFile(java.util.Objects.requireNonNull(d.getProperty(i + ".name"), "data file name"),
                         Long.parseLong(d.getProperty(i + ".size")), Long.parseLong(d.getProperty(i + ".crc32c"))));
             }
+            part = "metrics";
             List<EpochMetrics> rows = parse(new String(s.get("metrics"), StandardCharsets.UTF_8), partial);
             if (rows.size() != done) {
-                throw new CheckpointException(file + ": " + rows.size() + " metrics rows for " + done + " epochs");
+                throw new CheckpointException(file + ": section 'metrics': " + rows.size() + " rows for " + done
+                        + " epochs");
             }
             return new Saved(partial, engine, done, rows, new TrainingEngine.Snapshot(s.get("model"), s.get("optimizer")),
                     data, file, List.of());
         } catch (RuntimeException e) {
-            throw new CheckpointException(file + ": malformed progress, data or metrics: " + e);
+            throw new CheckpointException(file + ": section '" + part + "': malformed: " + e);
         }
     }
 
     /** Generation numbers in {@code dir}, newest first (temporary files of an interrupted save are not). */
     private static List<Integer> generations(Path dir) throws IOException {
         List<Integer> out = new ArrayList<>();
-        try (Stream<Path> files = Files.list(dir)) {
-            files.forEach(f -> {
-                Matcher m = NAME.matcher(f.getFileName().toString());
-                if (m.matches()) {
-                    out.add(Integer.parseInt(m.group(1)));
-                }
-            });
+        for (Path f : matching(dir, NAME)) {
+            Matcher m = NAME.matcher(f.getFileName().toString());
+            if (m.matches()) {
+                out.add(Integer.parseInt(m.group(1)));
+            }
         }
         out.sort(java.util.Comparator.reverseOrder());
         return out;
     }
 
-    /** Makes the rename durable: without it a power cut may bring back the folder as it was before. */
-    private static void syncDirectory(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException e) {
-            // Some file systems refuse to open a directory; the file itself was synced before the rename.
+    /** The files of {@code dir} whose whole name matches {@code name}. */
+    private static List<Path> matching(Path dir, Pattern name) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(f -> name.matcher(f.getFileName().toString()).matches()).toList();
         }
     }
 

@@ -34,6 +34,14 @@ public interface TrainingEngine {
         /** Per-tensor trust ratios of the last step (empty when the optimizer has none). */
         java.util.Map<String, Double> lastRatios();
 
+        /**
+         * Each parameter tensor's mean absolute value now, keyed as {@link #lastRatios()} (empty when the
+         * engine does not offer it).
+         */
+        default java.util.Map<String, Double> meanAbsParams() {
+            return java.util.Map.of();
+        }
+
         @Override
         void close();
     }

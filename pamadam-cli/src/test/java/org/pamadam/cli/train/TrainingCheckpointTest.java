@@ -68,6 +68,61 @@ class TrainingCheckpointTest {
         assertArrayEquals(snapshot(3).optimizer(), s.snapshot().optimizer());
     }
 
+    @Test
+    void aSaveNeverDeletesTheGenerationItJustWrote() throws IOException {
+        // An older run's generations numbered above the new one: the old cleanup kept the two highest
+        // numbers and so deleted the new gen-000001 right after writing it.
+        Path other = dir.resolve("other");
+        RunSpec older = new RunSpec("adam", 1e-3, 3, "mlp", 5, 100);
+        List<EpochMetrics> rows = new ArrayList<>();
+        for (int epoch = 1; epoch <= 5; epoch++) {
+            rows.add(new EpochMetrics(older, epoch, 1, 1, 0.5, 1, 0.1, 0.1));
+            if (epoch >= 4) {
+                TrainingCheckpoint.save(other, "djl", older, DATA, rows, snapshot(epoch));
+            }
+        }
+        TrainingCheckpoint.save(other, "djl", SPEC, DATA, List.of(new EpochMetrics(SPEC, 1, 1, 1, 0.5, 1, 0.1, 0.1)),
+                snapshot(1));
+        assertEquals(List.of("gen-000001.ckpt", "gen-000004.ckpt", "gen-000005.ckpt"), names(other));
+    }
+
+    @Test
+    void theNextSaveRemovesTemporaryFilesOfAKilledSave() throws IOException {
+        Files.write(dir.resolve("gen-000004.ckpt.tmp"), new byte[] {1, 2, 3});
+        Files.write(dir.resolve("gen-000002.ckpt8816540521923.tmp"), new byte[] {4}); // an older pamadam's name
+        Files.write(dir.resolve("notes.txt"), new byte[] {5});
+        Files.write(dir.resolve("gen-000001.ckpt.tmp.keep"), new byte[] {6});
+        List<EpochMetrics> rows = new ArrayList<>(TrainingCheckpoint.load(dir).rows());
+        rows.add(new EpochMetrics(SPEC, 4, 0.25, 0.3, 0.9, 2.0, 0.1, 0.2));
+        TrainingCheckpoint.save(dir, "djl", SPEC, DATA, rows, snapshot(4));
+        assertEquals(List.of("gen-000001.ckpt.tmp.keep", "gen-000003.ckpt", "gen-000004.ckpt", "notes.txt"), names(dir));
+    }
+
+    @Test
+    void aFolderWithGenerationsBelongsToItsRun() throws IOException {
+        byte[] before = Files.readAllBytes(newest);
+        CheckpointException e = assertThrows(CheckpointException.class, () -> TrainingCheckpoint.claim(dir, null));
+        assertEquals(dir + ": holds the generations of another run (gen-000002.ckpt, gen-000003.ckpt); a run saves "
+                + "only into a folder without generations: continue that run with --resume " + dir
+                + ", or choose another folder", e.getMessage());
+        Path elsewhere = dir.resolve("elsewhere");
+        Files.createDirectories(elsewhere);
+        assertThrows(CheckpointException.class, () -> TrainingCheckpoint.claim(dir, elsewhere),
+                "resuming from another folder does not make this one's generations ours");
+        TrainingCheckpoint.claim(dir, elsewhere.resolve("..")); // the folder it resumed from, spelt otherwise
+        TrainingCheckpoint.claim(elsewhere, null); // no generations
+        TrainingCheckpoint.claim(dir.resolve("not-yet"), null); // made by the first save
+        Files.write(elsewhere.resolve("gen-000007.ckpt.tmp"), new byte[1]);
+        TrainingCheckpoint.claim(elsewhere, null); // a temporary file is no generation
+        assertArrayEquals(before, Files.readAllBytes(newest));
+    }
+
+    private static List<String> names(Path folder) throws IOException {
+        try (var files = Files.list(folder)) {
+            return files.filter(Files::isRegularFile).map(f -> f.getFileName().toString()).sorted().toList();
+        }
+    }
+
     /** Offsets where one part of the layout ends, read from the bytes independently of the reader. */
     private static List<Integer> boundaries(byte[] b) {
         ByteBuffer buf = ByteBuffer.wrap(b);
