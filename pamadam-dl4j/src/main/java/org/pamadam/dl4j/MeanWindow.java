@@ -5,9 +5,11 @@ import java.nio.ByteOrder;
 
 /**
  * The accumulation window of a {@link NetworkStep}: per tensor an off-heap sum of the micro-batch
- * gradients, turned into their mean for the step. The arithmetic is the core {@code Accumulation}'s,
- * so the mean has its bits: the first micro-batch is copied, the others added in float, element by
- * element in micro-batch order, and the sum divided by the number of micro-batches as a float.
+ * gradients, turned into sum / k for the step. The arithmetic is the core {@code Accumulation}'s, so
+ * the result has its bits: the first micro-batch is copied, the others added in float, element by
+ * element in micro-batch order, and the sum divided by k as a float, k the window's length even for
+ * a partial window (the core's one rule: what torch's loop, which divides each loss by k, does with a
+ * short last window).
  */
 final class MeanWindow {
     private final ByteBuffer[] sums;
@@ -44,19 +46,18 @@ final class MeanWindow {
     }
 
     /**
-     * Closes the window: the sums become the means over the micro-batches added, and the window is
-     * empty again (a refused step drops it, as the core's does). Returns the mean buffers, which stay
-     * this window's: valid until the next {@link #add}.
+     * Closes the window: the sums become sum / k, and the window is empty again (a refused step drops
+     * it, as the core's does). Returns the buffers, which stay this window's: valid until the next
+     * {@link #add}.
      */
-    ByteBuffer[] close(int[] sizes) {
-        int divisor = pending;
+    ByteBuffer[] close(int[] sizes, int k) {
         pending = 0;
-        if (divisor != 1) {
-            float d = divisor;
+        if (k != 1) {
+            float d = k;
             for (int i = 0; i < sums.length; i++) {
                 ByteBuffer s = sums[i];
-                for (int k = 0, bytes = sizes[i] * Float.BYTES; k < bytes; k += Float.BYTES) {
-                    s.putFloat(k, s.getFloat(k) / d);
+                for (int b = 0, bytes = sizes[i] * Float.BYTES; b < bytes; b += Float.BYTES) {
+                    s.putFloat(b, s.getFloat(b) / d);
                 }
             }
         }

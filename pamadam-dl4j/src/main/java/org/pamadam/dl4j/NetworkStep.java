@@ -30,7 +30,7 @@ import org.pamadam.rule.Rule;
  * the network saves them.
  *
  * <p>Accumulation ({@link Settings#accumulate}): each micro-batch's gradient is added to a per-tensor
- * off-heap sum and the update left at zero; the k-th steps with the mean, as the core's
+ * off-heap sum and the update left at zero; the k-th steps with sum / k, as the core's
  * {@code Accumulation} (first micro-batch copied, the others added in float, then divided by k).
  *
  * <p>Not thread-safe; DL4J calls its updater from one thread. Allocates nothing per step after the
@@ -66,7 +66,7 @@ public final class NetworkStep implements AutoCloseable {
      * How the network steps.
      *
      * @param maxGradNorm global gradient-norm bound, as {@code clip_grad_norm_}; +infinity: none
-     * @param accumulate  micro-batches (calls of {@code fit}) per optimizer step, their mean gradient
+     * @param accumulate  micro-batches (calls of {@code fit}) per optimizer step, on their sum / k
      * @param threads     threads of the core step (0: the core's default); results do not depend on it
      */
     public record Settings(double maxGradNorm, int accumulate, int threads) {
@@ -258,8 +258,9 @@ public final class NetworkStep implements AutoCloseable {
     }
 
     /**
-     * Steps with the mean of the micro-batches of the open window (divided by how many there were),
-     * e.g. at the end of an epoch that k does not divide. Returns false when the window is empty.
+     * Steps with the micro-batches of the open window, their sum divided by k as the core's
+     * {@code Accumulation.flush} does, e.g. at the end of an epoch that k does not divide. Returns
+     * false when the window is empty.
      */
     public boolean flush(int epoch) {
         if (window.pending() == 0) {
@@ -275,7 +276,7 @@ public final class NetworkStep implements AutoCloseable {
     }
 
     private void stepWithMean(int epoch) {
-        ByteBuffer[] means = window.close(sizes);
+        ByteBuffer[] means = window.close(sizes, accumulate);
         for (int i = 0; i < params.length; i++) {
             params[i].setGrad(means[i], 0);
         }
