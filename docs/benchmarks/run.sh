@@ -18,5 +18,5 @@ java -jar "$new" StepBenchmark -p optimizer=pamadam,pamadam-direct,djl-pamadam,d
 # Clipping off and on (issue #21): 3 forks x 8 iterations each, for an interval on the ratio.
 java -jar "$new" ClipBenchmark -p threads=2 -wi 3 -i 8 -w 1 -r 1 -f 3 -rf json -rff "$out/clip.json" > "$out/clip.log" 2>&1
 java -jar "$new" KernelBenchmark -p kernel=scalar,vector-128,vector-256,vector-512 \
-  $common -rff "$out/kernels.json" > "$out/kernels.log" 2>&1
+  -wi 2 -i 3 -w 1 -r 1 -f 1 -rf json -rff "$out/kernels.json" > "$out/kernels.log" 2>&1
 echo BENCH-DONE >> "$out/kernels.log"

@@ -49,11 +49,16 @@ public final class Dl4jBatchNorm {
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(128).nOut(10)
                         .activation(Activation.SOFTMAX).build())
                 .build();
-        // PAMAdam for weights; biases take its plain Adam step (ratio 1), as do batch norm's gamma and beta.
+        // PAMAdam for weights; biases take its plain Adam step (ratio 1), and so do batch norm's gamma and
+        // beta (a layer's gamma and beta share its updater: the plain rule for both).
         Rule weights = Rule.pamAdam().lr(3e-3).build();
         Rule biases = Rule.pamAdam().lr(3e-3).adapt(false).build();
-        MultiLayerNetwork net = new MultiLayerNetwork(Dl4jOptimizers.apply(conf, weights, biases));
+        Dl4jOptimizers.apply(conf, weights, biases);
+        Dl4jOptimizers.apply(conf.getConf(1).getLayer(), biases, biases);
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
+        // The step runs over the whole network at once, in place on ND4J's memory.
+        Dl4jOptimizers.attach(net);
 
         List<DataSet> batches = batches(train, BATCH);
         DataSet all = batch(train, 0, train.count());

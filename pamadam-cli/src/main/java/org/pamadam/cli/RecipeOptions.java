@@ -39,8 +39,8 @@ final class RecipeOptions {
             description = "Tensors whose name fully matches do not adapt: a plain step (ratio 1), e.g. "
                     + "'bias|gamma|beta' (the core's adapt(false)). --no-trust-ratio is the deprecated old name. "
                     + "Names: djl's local names (weight, bias, gamma, beta) or block paths (01Linear_weight); "
-                    + "dl4j's <layer>_<W|b> or the same "
-                    + "local names (weight, bias); dl4j batch-norm gamma and beta always step plainly.")
+                    + "dl4j's <layer>_<W|b> or the same local names (weight, bias, and gamma and beta, which a "
+                    + "dl4j batch-norm layer steps under one rule).")
     String noTrustRatio;
 
     /** The validated recipe. */

@@ -47,8 +47,11 @@ class RecipeCommandTest {
         assertTrue(exp.err().contains("--schedule exp needs --gamma"), exp.err());
         Cli.Outcome step = Cli.run("train", "--schedule", "step", "--data", data.toString());
         assertTrue(step.err().contains("--schedule step needs --step-size"), step.err());
-        Cli.Outcome accumulate = Cli.run("train", "--engine", "dl4j", "--accumulate", "2", "--data", data.toString());
-        assertTrue(accumulate.err().contains("--accumulate is not offered by the dl4j engines"), accumulate.err());
+        Cli.Outcome accumulate = Cli.run("train", "--engine", "dl4j-spark", "--accumulate", "2", "--data",
+                data.toString());
+        assertEquals(Main.BAD_INPUT, accumulate.code());
+        assertTrue(accumulate.err().contains("--accumulate is not offered by the dl4j-spark engine: a worker's window"),
+                accumulate.err());
         Cli.Outcome warmup = Cli.run("train", "--engine", "dl4j", "--schedule", "cosine", "--warmup", "100",
                 "--epochs", "1", "--batch-size", "100", "--data", data.toString(), "--out", dir.resolve("w").toString());
         assertEquals(Main.BAD_INPUT, warmup.code());
@@ -108,6 +111,30 @@ class RecipeCommandTest {
         assertTrue(d.err().contains("recipe "), d.err());
         // The resumed run carried the clipping on (that the dl4j engine clips is shown below).
         assertTrue(Files.readString(dir.resolve("resumed").resolve("report.md")).contains("max-grad-norm 0.5"));
+    }
+
+    @Test
+    void onDl4jBatchNormGammaAndBetaShareOneRule() {
+        Cli.Outcome o = Cli.run("train", "--model", "cnn", "--engine", "dl4j", "--no-adapt", "beta",
+                "--epochs", "1", "--batch-size", "100", "--data", data.toString());
+        assertEquals(Main.BAD_INPUT, o.code());
+        assertTrue(o.err().contains("--no-adapt matches beta but not gamma of batch-norm layer 1"), o.err());
+    }
+
+    @Test
+    void theDl4jEngineAccumulatesMinibatches() throws IOException {
+        String[] common = {"train", "--engine", "dl4j", "--optimizer", "pamadam", "--lr", "3e-3", "--epochs", "1",
+            "--batch-size", "50", "--max-grad-norm", "1", "--data", data.toString()};
+        Path two = dir.resolve("accumulate2");
+        Cli.Outcome a = Cli.run(concat(common, new String[] {"--accumulate", "2", "--out", two.toString()}));
+        assertEquals(0, a.code(), a.out() + a.err());
+        assertTrue(Files.readString(two.resolve("report.md")).contains("accumulate 2"));
+        Path one = dir.resolve("accumulate1");
+        Cli.Outcome b = Cli.run(concat(common, new String[] {"--out", one.toString()}));
+        assertEquals(0, b.code(), b.out() + b.err());
+        // Half the optimizer steps on the mean of two minibatches: another training.
+        assertNotEquals(losses(Files.readAllLines(one.resolve("metrics.csv")), 1),
+                losses(Files.readAllLines(two.resolve("metrics.csv")), 1));
     }
 
     @Test

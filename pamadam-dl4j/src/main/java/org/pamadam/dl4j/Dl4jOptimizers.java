@@ -1,10 +1,8 @@
 package org.pamadam.dl4j;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.deeplearning4j.nn.api.TrainingConfig;
+import org.deeplearning4j.nn.api.Updater;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -18,60 +16,42 @@ import org.deeplearning4j.nn.conf.layers.samediff.AbstractSameDiffLayer;
 import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.linalg.learning.regularization.L2Regularization;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.regularization.Regularization;
-import org.pamadam.rule.Decay;
 import org.pamadam.rule.Rule;
 
 /**
- * Wires a PAMAdam-family {@link Rule} into a DL4J network configuration, in one line:
+ * Wires a PAMAdam-family {@link Rule} into a DL4J network: the rule goes into the configuration,
+ * the step into the network.
  *
  * <pre>{@code
  * MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder() ... .build();
  * Dl4jOptimizers.apply(conf, Rule.pamAdam().lr(1e-2).build());
  * MultiLayerNetwork net = new MultiLayerNetwork(conf);
+ * net.init();
+ * NetworkStep step = Dl4jOptimizers.attach(net, NetworkStep.Settings.defaults().maxGradNorm(1.0));
+ * net.fit(data);
  * }</pre>
  *
- * (the same for a {@link ComputationGraphConfiguration}). Every trainable layer gets a
- * {@link RuleUpdater} (the Adam or momentum step, block-wide) and, for weights and biases separately,
- * the rule's regularization: a {@link TensorStep} after the updater, which DL4J calls once per tensor,
- * for the trust ratio and decoupled or in-step decay, and DL4J's {@link L2Regularization} before the
- * updater for the rule's L2 decay (Adam, SGD). Per-layer lists are set directly because a
- * regularization given to DL4J's global builder is copied into the layers and then appended again (it
- * would run twice).
+ * (the same for a {@link ComputationGraphConfiguration}). {@link #apply} gives every trainable
+ * parameter a {@link RuleUpdater}: the whole rule, saved with the network. {@link #attach} installs
+ * the network updater that runs the core's step over all those tensors at once, in place on ND4J's
+ * memory (see {@link NetworkStep}); it is runtime wiring, like a listener, so attach again after
+ * {@code ModelSerializer} restores a network. Without it, {@code fit} refuses with a message saying so.
  *
- * <p>Call it on the configuration before creating the network. Existing pre-updater regularization
- * (L1, L2) is kept; a post-updater one (DL4J's {@code WeightDecay}) is refused, since the rule's
- * weightDecay replaces it. Parameters that DL4J never regularizes (batch-norm gamma and beta) take
- * the plain step: ratio 1 and no decay, the usual choice for norm layers.
+ * <p>Batch-norm gamma and beta take the layer's rule, trust ratio and decay included, as on the djl
+ * engine (give them a plain rule through {@link #apply(Layer, Rule, Rule)} or a layer of their own if
+ * you want otherwise); their running mean and variance keep DL4J's own update. DL4J regularization
+ * (L1, L2, weight decay) on a layer that takes a rule is refused: the rule's weightDecay is the
+ * decay, applied by the core as the rule says.
  */
 public final class Dl4jOptimizers {
     private Dl4jOptimizers() {
     }
 
-    /** The updater half of {@code rule}: its moments, learning rate, betas and eps. */
+    /** {@code rule} as a DL4J updater configuration. */
     public static RuleUpdater updater(Rule rule) {
         return new RuleUpdater(rule);
-    }
-
-    /**
-     * The regularization half of {@code rule}, for one layer's weights or biases: an
-     * {@link L2Regularization} for L2 decay into the gradient, a {@link TensorStep} when the rule has a
-     * trust ratio or decoupled or in-step decay; empty for plain Adam or SGD. New instances each call.
-     */
-    public static List<Regularization> regularization(Rule rule) {
-        List<Regularization> out = new ArrayList<>();
-        if (rule.decay() == Decay.L2_GRADIENT && rule.weightDecay() != 0.0) {
-            out.add(new L2Regularization(rule.weightDecay()));
-        }
-        if (rule.decay() != Decay.L2_GRADIENT) {
-            TensorStep step = new TensorStep(rule);
-            if (step.isActive()) {
-                out.add(step);
-            }
-        }
-        return out;
     }
 
     /** {@code rule} for every parameter of every trainable layer. Returns {@code conf}. */
@@ -116,28 +96,87 @@ public final class Dl4jOptimizers {
         return layer;
     }
 
+    /** {@link #attach(MultiLayerNetwork, NetworkStep.Settings)} with no clipping and no accumulation. */
+    public static NetworkStep attach(MultiLayerNetwork net) {
+        return attach(net, NetworkStep.Settings.defaults());
+    }
+
+    /**
+     * Installs the PAMAdam-family step in an initialised network: from now on {@code fit} steps every
+     * {@link RuleUpdater} tensor with the core, as {@code settings} say. The network's updater state
+     * (moments, counts: a restored network's included) is kept. Attaching again replaces the settings.
+     *
+     * @throws IllegalStateException before {@code net.init()}
+     * @throws IllegalArgumentException for a tensor the step cannot run over, naming it
+     */
+    public static NetworkStep attach(MultiLayerNetwork net, NetworkStep.Settings settings) {
+        if (net.params() == null) {
+            throw new IllegalStateException("attach: call net.init() first");
+        }
+        Updater current = net.getUpdater(true);
+        if (current instanceof NetworkUpdaters.ForMultiLayer) {
+            ((NetworkUpdaters.ForMultiLayer) current).step().close();
+        }
+        INDArray state = current == null ? null : current.getStateViewArray();
+        NetworkUpdaters.ForMultiLayer updater = new NetworkUpdaters.ForMultiLayer(net, state, settings);
+        net.setUpdater(updater);
+        return updater.step();
+    }
+
+    /** {@link #attach(ComputationGraph, NetworkStep.Settings)} with no clipping and no accumulation. */
+    public static NetworkStep attach(ComputationGraph graph) {
+        return attach(graph, NetworkStep.Settings.defaults());
+    }
+
+    /** As {@link #attach(MultiLayerNetwork, NetworkStep.Settings)}, for a graph (tensors named {@code layer_param}). */
+    public static NetworkStep attach(ComputationGraph graph, NetworkStep.Settings settings) {
+        if (graph.params() == null) {
+            throw new IllegalStateException("attach: call graph.init() first");
+        }
+        org.deeplearning4j.nn.updater.graph.ComputationGraphUpdater current = graph.getUpdater(true);
+        if (current instanceof NetworkUpdaters.ForGraph) {
+            ((NetworkUpdaters.ForGraph) current).step().close();
+        }
+        INDArray state = current == null ? null : current.getStateViewArray();
+        NetworkUpdaters.ForGraph updater = new NetworkUpdaters.ForGraph(graph, state, settings);
+        graph.setUpdater(updater);
+        return updater.step();
+    }
+
+    /** The step attached to {@code net}, or null. */
+    public static NetworkStep attached(MultiLayerNetwork net) {
+        Updater u = net.getUpdater(false);
+        return u instanceof NetworkUpdaters.ForMultiLayer ? ((NetworkUpdaters.ForMultiLayer) u).step() : null;
+    }
+
+    /** The step attached to {@code graph}, or null. */
+    public static NetworkStep attached(ComputationGraph graph) {
+        Object u = graph.getUpdater(false);
+        return u instanceof NetworkUpdaters.ForGraph ? ((NetworkUpdaters.ForGraph) u).step() : null;
+    }
+
     private static String describe(Layer layer) {
         String name = layer.getLayerName();
         return (name == null ? "" : " '" + name + "'") + " (" + layer.getClass().getSimpleName() + ")";
     }
 
     private static void apply(String where, Layer layer, Rule weights, Rule biases) {
-        IUpdater wu = updater(weights);
-        IUpdater bu = updater(biases);
+        RuleUpdater wu = updater(weights);
+        RuleUpdater bu = updater(biases);
         // An equal bias updater is left null, so DL4J keeps W and b (and the next layers) in one block.
-        IUpdater biasUpdater = wu.equals(bu) ? null : bu;
+        RuleUpdater biasUpdater = wu.equals(bu) ? null : bu;
         if (layer instanceof BaseLayer) {
             BaseLayer b = (BaseLayer) layer;
+            checkNoRegularization(where + " weights", b.getRegularization());
+            checkNoRegularization(where + " biases", b.getRegularizationBias());
             b.setIUpdater(wu);
             b.setBiasUpdater(biasUpdater);
-            b.setRegularization(merge(where + " weights", b.getRegularization(), weights));
-            b.setRegularizationBias(merge(where + " biases", b.getRegularizationBias(), biases));
         } else if (layer instanceof AbstractSameDiffLayer) {
             AbstractSameDiffLayer s = (AbstractSameDiffLayer) layer;
+            checkNoRegularization(where + " weights", s.getRegularization());
+            checkNoRegularization(where + " biases", s.getRegularizationBias());
             s.setUpdater(wu);
             s.setBiasUpdater(biasUpdater);
-            s.setRegularization(merge(where + " weights", s.getRegularization(), weights));
-            s.setRegularizationBias(merge(where + " biases", s.getRegularizationBias(), biases));
         } else if (layer instanceof Bidirectional) {
             Bidirectional bi = (Bidirectional) layer;
             apply(where + " forward", bi.getFwd(), weights, biases);
@@ -153,73 +192,28 @@ public final class Dl4jOptimizers {
         }
     }
 
-    private static List<Regularization> merge(String where, List<Regularization> existing, Rule rule) {
-        List<Regularization> ours = regularization(rule);
-        List<Regularization> out = new ArrayList<>();
-        if (existing != null) {
-            for (Regularization r : existing) {
-                if (r instanceof TensorStep) {
-                    continue; // applying again replaces the previous rule
-                }
-                if (r.applyStep() == Regularization.ApplyStep.POST_UPDATER) {
-                    throw new IllegalArgumentException(where + " already have the post-updater regularization " + r
-                            + "; TensorStep computes the final update, so set the decay through the rule's weightDecay");
-                }
-                if (r instanceof L2Regularization && ours.stream().anyMatch(L2Regularization.class::isInstance)) {
-                    if (ours.contains(r)) {
-                        continue; // the same L2 from applying this rule before
-                    }
-                    throw new IllegalArgumentException(where + " already have " + r + " and rule '" + rule.name()
-                            + "' adds L2 decay " + rule.weightDecay() + "; keep one of them");
-                }
-                out.add(r);
-            }
+    /** DL4J would never apply it (the core steps these tensors), so it is refused rather than ignored. */
+    private static void checkNoRegularization(String where, List<Regularization> existing) {
+        if (existing != null && !existing.isEmpty()) {
+            throw new IllegalArgumentException(where + " have DL4J regularization " + existing + "; the rule's "
+                    + "weightDecay is the decay under pamadam-dl4j (its decay mode says L2, decoupled or in-step), "
+                    + "so remove l1/l2/weightDecay from the DL4J configuration");
         }
-        out.addAll(ours);
-        return out;
     }
 
     /**
-     * The trust ratio each tensor took in the last step: keys {@code layerName_param}. Where one
-     * {@link TensorStep} serves several tensors of a layer (an LSTM's W and RW), the key joins their
-     * names with '+' and the value is that of the last one stepped. Tensors without a TensorStep
-     * (plain Adam, batch-norm parameters) are absent.
+     * The trust ratio each tensor took in its last step, keyed by DL4J's gradient keys
+     * ({@code 0_W}); empty when no step is attached.
      */
     public static Map<String, Double> lastRatios(MultiLayerNetwork net) {
-        return lastRatios(net.getLayers());
+        NetworkStep step = attached(net);
+        return step == null ? Map.of() : step.lastRatios();
     }
 
     /** As {@link #lastRatios(MultiLayerNetwork)}, for a graph. */
     public static Map<String, Double> lastRatios(ComputationGraph graph) {
-        return lastRatios(graph.getLayers());
-    }
-
-    private static Map<String, Double> lastRatios(org.deeplearning4j.nn.api.Layer[] layers) {
-        Map<String, Double> out = new LinkedHashMap<>();
-        for (org.deeplearning4j.nn.api.Layer layer : layers) {
-            TrainingConfig config = layer.getConfig();
-            // By identity: the weights' and the biases' TensorStep are equal in value but distinct.
-            List<TensorStep> steps = new ArrayList<>();
-            List<List<String>> params = new ArrayList<>();
-            for (String param : layer.paramTable(false).keySet()) {
-                List<Regularization> regs = config.getRegularizationByParam(param);
-                for (Regularization r : regs == null ? List.<Regularization>of() : regs) {
-                    if (r instanceof TensorStep) {
-                        int k = indexOfIdentity(steps, r);
-                        if (k < 0) {
-                            steps.add((TensorStep) r);
-                            params.add(new ArrayList<>());
-                            k = steps.size() - 1;
-                        }
-                        params.get(k).add(param);
-                    }
-                }
-            }
-            for (int k = 0; k < steps.size(); k++) {
-                out.put(config.getLayerName() + "_" + String.join("+", params.get(k)), steps.get(k).lastRatio());
-            }
-        }
-        return out;
+        NetworkStep step = attached(graph);
+        return step == null ? Map.of() : step.lastRatios();
     }
 
     /**
@@ -240,14 +234,5 @@ public final class Dl4jOptimizers {
         }
         throw new IllegalArgumentException("flattened index " + index + " is outside the network's " + start
                 + " parameters");
-    }
-
-    private static int indexOfIdentity(List<TensorStep> list, Object o) {
-        for (int i = 0; i < list.size(); i++) {
-            if (list.get(i) == o) {
-                return i;
-            }
-        }
-        return -1;
     }
 }

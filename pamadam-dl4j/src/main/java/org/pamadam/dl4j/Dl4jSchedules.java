@@ -7,9 +7,9 @@ import org.pamadam.schedule.Schedule;
 
 /**
  * A core {@link Schedule} as a DL4J {@link ISchedule}, for {@link RuleUpdater}'s learning rate (DL4J's
- * own ISchedules keep working there too). The value at iteration {@code t} is
- * {@code schedule.lr(baseLr, t)}: DL4J's iteration count is the number of optimizer steps taken,
- * the core's step numbering.
+ * own ISchedules keep working there too). The value at {@code t} is {@code schedule.lr(baseLr, t)}:
+ * {@link NetworkStep} reads it at the optimizer's own count of steps taken (the core's step
+ * numbering), not at DL4J's iteration count, which also counts accumulated micro-batches.
  *
  * <p>It is a {@link MapSchedule} with one entry per step up to {@code steps} (after the last one the
  * last value holds), so it serializes in DL4J's JSON and model files like any DL4J schedule. Size the

@@ -1,38 +1,30 @@
 /**
  * PAMAdam, LAMB, Adam, AdamW and SGD (the {@link org.pamadam.rule.Rule} family) for Deeplearning4j.
  *
- * <p>One line wires a rule into a network configuration:
+ * <p>Two lines wire a rule into a network:
  * <pre>{@code
- * Dl4jOptimizers.apply(conf, Rule.pamAdam().lr(3e-3).build());   // MultiLayerConfiguration or
- *                                                                 // ComputationGraphConfiguration
+ * Dl4jOptimizers.apply(conf, Rule.pamAdam().lr(3e-3).build());   // the configuration: RuleUpdaters
+ * MultiLayerNetwork net = new MultiLayerNetwork(conf);
+ * net.init();
+ * Dl4jOptimizers.attach(net);                                      // the step, into the network
  * }</pre>
  *
- * <p>Why two pieces. DL4J hands an updater one flattened block that spans every consecutive parameter
- * with an equal updater configuration (often the whole network) and never the parameter values, but
- * PAMAdam's and LAMB's trust ratios are per tensor and need the values. So the rule is split where
- * DL4J's own calls split:
- * <ul>
- *   <li>{@link org.pamadam.dl4j.RuleUpdater} (an {@code IUpdater}): the element-wise part over the
- *       block, the reference Adam step (or momentum) times the learning rate, run by the core's fused
- *       kernel over the float32 buffers;</li>
- *   <li>{@link org.pamadam.dl4j.TensorStep} (a post-updater {@code Regularization}, which DL4J calls
- *       once per tensor with its values and update): the trust ratio from double sums, decoupled or
- *       in-step weight decay;</li>
- *   <li>DL4J's {@code L2Regularization} before the updater for L2 decay (Adam, SGD).</li>
- * </ul>
- * All three are configuration objects: they serialize in DL4J's JSON, Java serialization and
- * {@code ModelSerializer} files (with the updater state), and a restored network continues bit for
- * bit. {@link org.pamadam.dl4j.Dl4jEngine} replays the pamadam-trace/1 traces through DL4J's
- * {@code UpdaterBlock} with these pieces ({@code pamadam replay --engine dl4j}).
+ * <p>Why the step is attached to the network. DL4J hands an updater one block of tensors at a time
+ * and never the parameter values, but the trust ratio is per tensor and needs the values, global-norm
+ * clipping needs every gradient, and refusing a non-finite gradient must happen before any tensor is
+ * written. So {@link org.pamadam.dl4j.RuleUpdater} only configures (the rule, saved with the network,
+ * and the layout of m, v and the counters in DL4J's updater state), and the network updater that
+ * {@link org.pamadam.dl4j.Dl4jOptimizers#attach} installs runs one {@link org.pamadam.dl4j.NetworkStep}:
+ * the core's {@link org.pamadam.optim.Optimizer} over {@link org.pamadam.optim.Param}s that view the
+ * network's own off-heap parameter, gradient and state memory. It writes p' in place, bit for bit the
+ * core's, and leaves a zero update for DL4J's {@code p -= update}.
  *
- * <p>Non-finite gradients: {@code RuleUpdater} refuses a block whose gradient holds NaN or an
- * infinity with the core's {@link org.pamadam.optim.NonFiniteGradientException} before it writes m,
- * v or the update, so {@code fit} throws and the weights stay as they were (for a network whose
- * layers form several updater blocks, blocks updated before the refused one keep their new moments).
- * DL4J lets an updater neither skip a step nor see tensor names, so {@code SKIP_STEP} is not offered
- * here; the message gives the element's index in the flattened gradient, and
- * {@link org.pamadam.dl4j.Dl4jOptimizers#tensorAt} names its parameter.
+ * <p>Non-finite gradients: the step refuses with the core's
+ * {@link org.pamadam.optim.NonFiniteGradientException}, naming the tensor and element, before anything
+ * is written, so {@code fit} throws and the network is as it was. DL4J lets an updater not skip a step,
+ * so {@code SKIP_STEP} is not offered.
  *
- * <p>Float32 networks only (the reference is float32); CPU backend (nd4j-native).
+ * <p>Float32 networks only (the reference is float32); CPU backend (nd4j-native), whose arrays are
+ * direct memory.
  */
 package org.pamadam.dl4j;

@@ -18,6 +18,7 @@ class FashionMnistTrainingTest {
         MultiLayerNetwork net = new MultiLayerNetwork(
                 Dl4jOptimizers.apply(Fixtures.mlp(128, 42), Rule.pamAdam().lr(3e-3).build()));
         net.init();
+        Dl4jOptimizers.attach(net);
         double before = Fixtures.accuracy(net, data.test());
         List<DataSet> batches = Fixtures.batches(data.train(), 64);
         for (int epoch = 0; epoch < 3; epoch++) {

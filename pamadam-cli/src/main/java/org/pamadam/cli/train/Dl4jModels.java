@@ -49,6 +49,18 @@ final class Dl4jModels {
         Rule plain = rule.toBuilder().adapt(false).build();
         for (int i = 0; i < conf.getConfs().size(); i++) {
             Layer layer = conf.getConf(i).getLayer();
+            if (layer instanceof BatchNormalization) {
+                // gamma and beta take the layer's one updater on DL4J, so they share one rule.
+                boolean gamma = recipe.plain(i + "_gamma") || recipe.plain("gamma");
+                boolean beta = recipe.plain(i + "_beta") || recipe.plain("beta");
+                if (gamma != beta) {
+                    throw new IllegalArgumentException("--no-adapt matches " + (gamma ? "gamma" : "beta")
+                            + " but not " + (gamma ? "beta" : "gamma") + " of batch-norm layer " + i + ": on the dl4j "
+                            + "engine the two share one updater, so match both or neither (e.g. 'gamma|beta')");
+                }
+                Dl4jOptimizers.apply(layer, gamma ? plain : rule, gamma ? plain : rule);
+                continue;
+            }
             // The weights and the biases of each layer, by DL4J's key or the djl engine's local name.
             Rule w = recipe.plain(i + "_W") || recipe.plain("weight") ? plain : rule;
             Rule b = recipe.plain(i + "_b") || recipe.plain("bias") ? plain : rule;

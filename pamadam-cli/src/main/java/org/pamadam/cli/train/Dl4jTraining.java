@@ -11,6 +11,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.pamadam.data.FashionMnist;
 import org.pamadam.data.ImageSet;
 import org.pamadam.dl4j.Dl4jOptimizers;
+import org.pamadam.dl4j.NetworkStep;
 import org.pamadam.state.CheckpointException;
 
 /** Trains the MLP or the CNN with Deeplearning4j (CPU backend) and this project's DL4J updater. */
@@ -21,13 +22,9 @@ final class Dl4jTraining implements TrainingEngine {
         return "dl4j";
     }
 
-    /** Accumulation would need DL4J's fit() split into gradient and update calls: not offered yet. */
+    /** Everything the recipe offers runs on dl4j: clipping and accumulation are the core's, in NetworkStep. */
     @Override
     public void check(RunSpec spec) {
-        if (spec.recipe().accumulate() > 1) {
-            throw new IllegalArgumentException("--accumulate is not offered by the dl4j engines yet; use "
-                    + "--engine djl once the DJL adapter has it, or a larger --batch-size");
-        }
     }
 
     @Override
@@ -42,15 +39,20 @@ final class Dl4jTraining implements TrainingEngine {
         MultiLayerNetwork net = new MultiLayerNetwork(Dl4jModels.build(spec,
                 spec.recipe().optimizerSteps(spec.epochs(), batches)));
         net.init();
-        clip(net, spec);
+        attach(net, spec);
         return net;
     }
 
-    /** Global-norm clipping is a listener: DL4J does not save it, so a restored network gets it again. */
-    static void clip(MultiLayerNetwork net, RunSpec spec) {
+    /**
+     * Attaches the core step with the recipe's clipping and accumulation (after the minibatch
+     * division, as torch clips the mean gradient). Runtime wiring: a restored network gets it again.
+     */
+    static NetworkStep attach(MultiLayerNetwork net, RunSpec spec) {
+        NetworkStep.Settings settings = NetworkStep.Settings.defaults().accumulate(spec.recipe().accumulate());
         if (spec.recipe().maxGradNorm() != null) {
-            net.addListeners(new org.pamadam.dl4j.GlobalNormClipping(spec.recipe().maxGradNorm()));
+            settings = settings.maxGradNorm(spec.recipe().maxGradNorm());
         }
+        return Dl4jOptimizers.attach(net, settings);
     }
 
     private static final class Dl4jSession implements Session {
@@ -81,6 +83,8 @@ final class Dl4jTraining implements TrainingEngine {
                 lossSum += net.score() * size;
                 progress.batch(b + 1, batches, lossSum / (from + size), from + size);
             }
+            // A window ends with its epoch (Recipe.optimizerSteps counts ceil(batches / accumulate)).
+            Dl4jOptimizers.attached(net).flush(epoch);
             double seconds = (System.nanoTime() - start) / 1e9;
             ImageSet test = data.test();
             DataSet all = Dl4jModels.batch(test, DataOrder.identity(test.count()), 0, test.count());
@@ -123,6 +127,7 @@ final class Dl4jTraining implements TrainingEngine {
             }
             fresh.setParams(restored.params());
             freshState.assign(state);
+            attach(fresh, spec); // again: the step reads the restored counts (step counts, clamps) when attached
             fresh.setIterationCount(restored.getIterationCount());
             fresh.setEpochCount(restored.getEpochCount());
             restored.close();

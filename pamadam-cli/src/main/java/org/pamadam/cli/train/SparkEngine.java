@@ -30,12 +30,19 @@ final class SparkEngine implements TrainingEngine {
         return "dl4j-spark";
     }
 
-    /** Workers run their own copies of the network: listeners (clipping) do not travel with it. */
+    /**
+     * Accumulation is refused: a worker's window would straddle parameter-averaging rounds, and the
+     * averaged state holds no partial window. Clipping runs in every worker's step.
+     */
     @Override
     public void check(RunSpec spec) {
         Recipe r = spec.recipe();
-        String missing = r.maxGradNorm() != null ? "--max-grad-norm" : r.accumulate() > 1 ? "--accumulate"
-                : !spec.model().equals("mlp") ? "--model " + spec.model() : null;
+        if (r.accumulate() > 1) {
+            throw new IllegalArgumentException("--accumulate is not offered by the dl4j-spark engine: a worker's "
+                    + "window would straddle parameter-averaging rounds, whose averaged state holds no partial "
+                    + "window; use --engine dl4j, or a larger --batch-size");
+        }
+        String missing = !spec.model().equals("mlp") ? "--model " + spec.model() : null;
         if (missing != null) {
             throw new IllegalArgumentException(missing + " is not offered by the dl4j-spark engine; use --engine dl4j");
         }
@@ -76,11 +83,13 @@ final class SparkEngine implements TrainingEngine {
                         data.test().count());
                 SparkSettings settings = SparkSettings.builder().master(master).workers(workers)
                         .averagingFrequency(averagingFrequency).epochs(spec.epochs()).seed(spec.seed())
+                        .maxGradNorm(spec.recipe().maxGradNorm() == null ? Double.POSITIVE_INFINITY
+                                : spec.recipe().maxGradNorm())
                         .logLevel("WARN").build();
                 done = new ArrayList<>();
                 try {
                     SparkTraining.run(settings,
-                            Dl4jModels.build(spec, spec.recipe().optimizerSteps(spec.epochs(), minibatches.size())), minibatches, test, m -> {
+                            Dl4jModels.build(spec, spec.recipe().optimizerSteps(spec.epochs(), perWorker(minibatches.size()))), minibatches, test, m -> {
                         done.add(m);
                         progress.batch(m.epoch(), spec.epochs(), m.trainLoss(), m.examples());
                     });
@@ -113,6 +122,16 @@ final class SparkEngine implements TrainingEngine {
             public void close() {
             }
         };
+    }
+
+    /**
+     * Minibatches one worker fits per epoch: parameter averaging splits them among the workers, and a
+     * worker's schedule runs at the steps its own model takes (its step counts travel in the averaged
+     * updater state), so the schedule spans this many per epoch, not all of them.
+     */
+    int perWorker(int minibatches) {
+        int w = Math.max(1, workers);
+        return (minibatches + w - 1) / w;
     }
 
     /**

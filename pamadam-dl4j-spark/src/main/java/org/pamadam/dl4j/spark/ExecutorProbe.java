@@ -23,16 +23,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.linalg.learning.regularization.Regularization;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.pamadam.dl4j.Dl4jOptimizers;
-import org.pamadam.dl4j.TensorStep;
+import org.pamadam.dl4j.NetworkStep;
 
 /**
  * A DL4J Spark {@link TrainingHook} that runs in the executors, around each minibatch a training worker
  * fits, and adds what it saw to an {@link ExecutorReportAccumulator}: this JVM's identity, the loss,
- * the updater and {@link TensorStep} configurations of the network as deserialised there, the trust
- * ratios its TensorSteps took, and optionally (see {@link SparkSettings#measureSteps()}) the size of
+ * the updater configurations of the network as deserialised there, the tensors its attached
+ * {@link NetworkStep} steps and the trust ratios they took, and optionally (see {@link SparkSettings#measureSteps()}) the size of
  * every step relative to the parameters.
  *
  * <p>Serialised with the training worker into every task; one instance per task.
@@ -105,20 +104,17 @@ public final class ExecutorProbe implements TrainingHook {
             }
         }
         Set<String> tensorSteps = new TreeSet<>();
+        NetworkStep step = model instanceof MultiLayerNetwork ? Dl4jOptimizers.attached((MultiLayerNetwork) model)
+                : model instanceof ComputationGraph ? Dl4jOptimizers.attached((ComputationGraph) model) : null;
+        if (step != null) {
+            tensorSteps.add("NetworkStep" + step.tensorNames() + " on " + step.optimizer().kernelName());
+        }
         long measured = 0;
         double min = Double.NaN;
         double max = Double.NaN;
         for (Layer layer : layers(model)) {
             TrainingConfig config = layer.getConfig();
             for (Map.Entry<String, INDArray> e : layer.paramTable(false).entrySet()) {
-                List<Regularization> regs = config.getRegularizationByParam(e.getKey());
-                if (regs != null) {
-                    for (Regularization r : regs) {
-                        if (r instanceof TensorStep) {
-                            tensorSteps.add(r.toString());
-                        }
-                    }
-                }
                 String key = config.getLayerName() + "_" + e.getKey();
                 INDArray old = before == null ? null : before.get(key);
                 if (old == null) {

@@ -19,9 +19,9 @@ import java.util.TreeSet;
  * @param lossSum        sum over those minibatches of loss times examples (the loss before each update)
  * @param updaters       the updater configurations of the network's updater blocks in that JVM, as
  *                       their toString (e.g. {@code RuleUpdater(ADAM, lr=0.003, ...)})
- * @param tensorSteps    the {@code TensorStep} regularizations of that network, as their toString
+ * @param tensorSteps    the attached {@code NetworkStep} of that network: its tensors and kernel
  * @param lastRatios     the trust ratio each tensor took in the last step there (keys
- *                       {@code layer_param}); present only for tensors whose {@code TensorStep} ran
+ *                       {@code layer_param}); present only for tensors its {@code NetworkStep} stepped
  * @param measuredSteps  steps measured (0 unless {@link SparkSettings#measureSteps()})
  * @param stepOverLrMin  over the measured steps and tensors, the least
  *                       {@code mean|p' - p| / (lr * mean|p|)} (NaN when none was measured)

@@ -32,6 +32,7 @@ public final class SparkSettings {
     private final int prefetchBatches;
     private final long seed;
     private final boolean measureSteps;
+    private final double maxGradNorm;
     private final String logLevel;
     private final Map<String, String> sparkConf;
 
@@ -45,6 +46,7 @@ public final class SparkSettings {
         this.prefetchBatches = b.prefetchBatches;
         this.seed = b.seed;
         this.measureSteps = b.measureSteps;
+        this.maxGradNorm = b.maxGradNorm;
         this.logLevel = b.logLevel;
         this.sparkConf = Collections.unmodifiableMap(new LinkedHashMap<>(b.sparkConf));
     }
@@ -65,6 +67,7 @@ public final class SparkSettings {
         b.prefetchBatches = prefetchBatches;
         b.seed = seed;
         b.measureSteps = measureSteps;
+        b.maxGradNorm = maxGradNorm;
         b.logLevel = logLevel;
         b.sparkConf.putAll(sparkConf);
         return b;
@@ -120,6 +123,14 @@ public final class SparkSettings {
         return measureSteps;
     }
 
+    /**
+     * The global gradient-norm bound of every worker's step ({@code clip_grad_norm_} on the mean
+     * gradient of the worker's minibatch); +infinity (the default): no clipping.
+     */
+    public double maxGradNorm() {
+        return maxGradNorm;
+    }
+
     /** Spark's log level after start-up ("WARN" unless set; null leaves Spark's configuration alone). */
     public String logLevel() {
         return logLevel;
@@ -136,7 +147,9 @@ public final class SparkSettings {
                 + (workers == 0 ? "default" : workers) + ", batchSizePerWorker="
                 + (batchSizePerWorker == 0 ? "as data" : batchSizePerWorker) + ", averagingFrequency="
                 + averagingFrequency + ", epochs=" + epochs + ", prefetchBatches=" + prefetchBatches + ", seed="
-                + seed + ", measureSteps=" + measureSteps + ", sparkConf=" + sparkConf + ")";
+                + seed + ", measureSteps=" + measureSteps
+                + (maxGradNorm == Double.POSITIVE_INFINITY ? "" : ", maxGradNorm=" + maxGradNorm)
+                + ", sparkConf=" + sparkConf + ")";
     }
 
     /** Collects settings; {@link #build()} validates them. */
@@ -150,6 +163,7 @@ public final class SparkSettings {
         private int prefetchBatches;
         private long seed = 12345L;
         private boolean measureSteps;
+        private double maxGradNorm = Double.POSITIVE_INFINITY;
         private String logLevel = "WARN";
         private final Map<String, String> sparkConf = new LinkedHashMap<>();
 
@@ -206,6 +220,12 @@ public final class SparkSettings {
             return this;
         }
 
+        /** Clips each worker step's gradients to this global norm (+infinity, the default: no clipping). */
+        public Builder maxGradNorm(double maxGradNorm) {
+            this.maxGradNorm = maxGradNorm;
+            return this;
+        }
+
         /** ALL, DEBUG, INFO, WARN (default), ERROR, OFF; null leaves Spark's log configuration alone. */
         public Builder logLevel(String logLevel) {
             this.logLevel = logLevel;
@@ -229,6 +249,10 @@ public final class SparkSettings {
             requireAtLeast("averagingFrequency", averagingFrequency, 1);
             requireAtLeast("epochs", epochs, 1);
             requireAtLeast("prefetchBatches", prefetchBatches, 0);
+            if (!(maxGradNorm > 0.0)) {
+                throw new IllegalArgumentException("SparkSettings: maxGradNorm must be > 0 (+Infinity for no "
+                        + "clipping), got " + maxGradNorm);
+            }
             if (master != null && master.isBlank()) {
                 throw new IllegalArgumentException("SparkSettings: master must not be blank (null takes it from "
                         + "spark-submit)");

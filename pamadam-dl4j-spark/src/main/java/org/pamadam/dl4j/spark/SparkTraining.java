@@ -34,7 +34,7 @@ import org.nd4j.linalg.dataset.DataSet;
  * }</pre>
  *
  * <p>Each executor reports, through a Spark accumulator, the minibatches it fitted, their loss, the
- * updater and {@code TensorStep} configurations it deserialised and the trust ratios they produced
+ * updater configurations it deserialised, the step attached there and the trust ratios they produced
  * there ({@link EpochMetrics#executors()}).
  *
  * <p>Java 17: the driver JVM needs {@link #JAVA_OPTIONS} (checked by {@link #checkDriverJvm()}); the
@@ -153,7 +153,9 @@ public final class SparkTraining {
                 .saveUpdater(true)
                 .rddTrainingApproach(RDDTrainingApproach.Direct)
                 .rngSeed(settings.seed())
-                .trainingHooks(new ExecutorProbe(reports, settings.measureSteps()))
+                .trainingHooks(new AttachStep(org.pamadam.dl4j.NetworkStep.Settings.defaults()
+                                .maxGradNorm(settings.maxGradNorm())),
+                        new ExecutorProbe(reports, settings.measureSteps()))
                 .build();
         SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, net, master);
 

@@ -57,6 +57,7 @@ class OneWorkerEqualsLocalTest {
 
         MultiLayerNetwork local = new MultiLayerNetwork(conf.clone());
         local.init();
+        Dl4jOptimizers.attach(local); // the step, as SparkTraining's AttachStep hook attaches it in the worker
         for (int[] order : orders) {
             for (int i : order) {
                 local.fit(minibatches.get(i));
@@ -64,7 +65,7 @@ class OneWorkerEqualsLocalTest {
         }
         assertArrayEquals(floats(local.params()), floats(spark.network().params()), "parameters");
         assertArrayEquals(floats(local.getUpdater().getStateViewArray()),
-                floats(spark.network().getUpdater().getStateViewArray()), "updater state (m, v)");
+                floats(spark.network().getUpdater().getStateViewArray()), "updater state (m, v, counters)");
     }
 
     /** The minibatch indexes in the order of DL4J's rounds: its split of one partition, one per round. */
