@@ -60,4 +60,38 @@ class RuleTest {
         assertEquals(1.0, TrustRatio.L2_NORM.of(0.0, 0.0));
         assertEquals(1.0, TrustRatio.NONE.of(3.0, 1.0));
     }
+
+    @Test
+    void decayNoneTakesNoWeightDecay() {
+        // Decay.NONE is reachable only through the canonical constructor (no preset uses it)
+        refused(() -> new Rule("plain", Moments.ADAM, Decay.NONE, TrustRatio.NONE,
+                1e-3, 0.9, 0.999, 1e-8, 0.1, true), "plain", "weightDecay is 0.1", "no decay");
+        Rule plain = new Rule("plain", Moments.ADAM, Decay.NONE, TrustRatio.NONE, 1e-3, 0.9, 0.999, 1e-8, 0.0, true);
+        assertEquals(Decay.NONE, plain.decay());
+        assertEquals(0.0, plain.weightDecay());
+    }
+
+    @Test
+    void trustRatioIsTheGuardedRatioClampedToMaxRatio() {
+        // MEAN_ABS: 10 / 1 = 10, clamped to 2; under the clamp it passes unchanged
+        Rule clamped = Rule.pamAdam().maxRatio(2.0).build();
+        assertEquals(2.0, clamped.trustRatio(10.0, 1.0));
+        assertEquals(1.5, clamped.trustRatio(3.0, 2.0));
+        assertEquals(1.0, clamped.trustRatio(0.0, 2.0));      // zero guard first
+        // L2_NORM: sqrt(16) / sqrt(4) = 2, under a clamp of 10
+        assertEquals(2.0, Rule.lamb().maxRatio(10.0).build().trustRatio(16.0, 4.0));
+        // no effective trust ratio: always 1, and a clamp below 1 never scales the step
+        assertEquals(1.0, Rule.adam().maxRatio(0.5).build().trustRatio(100.0, 1.0));
+        assertEquals(1.0, Rule.pamAdam().maxRatio(0.5).adapt(false).build().trustRatio(100.0, 1.0));
+    }
+
+    @Test
+    void clampsCountsOnlyRatiosAboveTheBound() {
+        Rule clamped = Rule.pamAdam().maxRatio(2.0).build();
+        assertFalse(clamped.clamps(2.0));                      // equal to the bound: unchanged by min
+        assertTrue(clamped.clamps(Math.nextUp(2.0)));
+        assertFalse(clamped.clamps(1.0));
+        assertFalse(Rule.pamAdam().maxRatio(2.0).adapt(false).build().clamps(5.0));
+        assertFalse(Rule.adam().maxRatio(0.5).build().clamps(5.0));
+    }
 }

@@ -55,4 +55,47 @@ class ScheduleTest {
                         + "etaMin=0.0); milestones=[200])",
                 Schedule.withWarmup(200, 0.01, Schedule.cosine(800, 0)).describe());
     }
+
+    @Test
+    void everyScheduleRefusesANegativeStep() {
+        refused("schedule step must be >= 0, got -1", () -> Schedule.warmup(4, 0.25).lr(1, -1));
+        refused("schedule step must be >= 0, got -1", () -> Schedule.step(3, 0.5).lr(1, -1));
+        refused("schedule step must be >= 0, got -1", () -> Schedule.exponential(0.5).lr(1, -1));
+        // Sequential checks the step itself: its first part here (constant) would not
+        refused("schedule step must be >= 0, got -2",
+                () -> Schedule.sequential(List.of(Schedule.constant(), Schedule.constant()), List.of(4L)).lr(1, -2));
+    }
+
+    @Test
+    void boundsAreInclusiveWhereTheMessageSaysSo() {
+        // the smallest allowed counts: one step
+        assertEquals(0.5, Schedule.warmup(1, 0.5).lr(1, 0), 0);
+        assertEquals(1.0, Schedule.warmup(1, 0.5).lr(1, 1), 0);
+        assertEquals(1.0, Schedule.step(1, 0.5).lr(4, 2), 0);     // 4 * 0.5^2
+        // milestone 0 is refused, and the first milestone's message has nothing before it
+        refused("sequential schedule: milestones must be increasing and > 0, got milestone[0] = 0",
+                () -> Schedule.sequential(List.of(Schedule.constant(), Schedule.constant()), List.of(0L)));
+        // an open upper bound (no schedule uses one yet) excludes the bound itself, a closed one includes it
+        refused("x schedule: y must be in [0.0, 1.0), got 1.0", () -> Schedule.requireIn("x", "y", 1.0, 0, false, 1, true));
+        Schedule.requireIn("x", "y", 0.999, 0, false, 1, true);
+        Schedule.requireIn("x", "y", 1.0, 0, false, 1, false);
+        Schedule.requireIn("x", "y", 0.0, 0, false, 1, true);
+    }
+
+    @Test
+    void linearDecayGoesFromTheBaseToTheEndFactor() {
+        // 1 + (0.1 - 1) * min(t, 10) / 10
+        Schedule d = Schedule.linearDecay(10, 0.1);
+        assertEquals(2.0, d.lr(2, 0), 0);
+        assertEquals(1.1, d.lr(2, 5), 1e-15);
+        assertEquals(0.2, d.lr(2, 10), 1e-15);
+        assertEquals(0.2, d.lr(2, 50), 1e-15);
+    }
+
+    @Test
+    void eachScheduleDescribesItself() {
+        assertEquals("constant", Schedule.constant().describe());
+        assertEquals("step(stepSize=30, gamma=0.1)", Schedule.step(30, 0.1).describe());
+        assertEquals("exp(gamma=0.95)", Schedule.exponential(0.95).describe());
+    }
 }

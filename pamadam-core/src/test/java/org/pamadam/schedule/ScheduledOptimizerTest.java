@@ -258,4 +258,26 @@ class ScheduledOptimizerTest {
             }
         }
     }
+
+    @Test
+    void aNewRuleTakesEffectAtTheSamePosition() {
+        // Two tensors stepped one at a time are both at position 0. The scheduled rule derived for the
+        // first must not be reused for the second once setRule has replaced the group's base rule.
+        // SGD without momentum, gradient 1, constant schedule: each tensor moves by exactly -(float) lr.
+        float[] a = new float[1];
+        float[] b = new float[1];
+        Param pa = Param.of("a", new int[] {1}, a);
+        Param pb = Param.of("b", new int[] {1}, b);
+        try (Optimizer opt = Optimizer.builder().group(Rule.sgd().momentum(0).lr(0.1).build(), List.of(pa, pb))
+                .schedule(Schedule.constant()).threads(1).build()) {
+            pa.setGrad(new float[] {1});
+            opt.stepTensor(pa);
+            assertEquals(-0.1f, a[0], 0f);
+            opt.setRule(0, Rule.sgd().momentum(0).lr(0.5).build());
+            pb.setGrad(new float[] {1});
+            opt.stepTensor(pb);
+            assertEquals(-0.5f, b[0], 0f);
+            assertEquals(-0.1f, a[0], 0f);
+        }
+    }
 }
