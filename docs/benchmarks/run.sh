@@ -8,12 +8,12 @@ old=$1; new=$2; out=$3
 mkdir -p "$out"
 common="-wi 3 -i 5 -w 1 -r 1 -f 1 -rf json"
 for round in 1 2 3; do
-  java -jar "$old" StepBenchmark -p optimizer=pamadam -p paramSet=transformer-10m -p threads=2 \
+  java -jar "$old" "bench\.StepBenchmark" -p optimizer=pamadam -p paramSet=transformer-10m -p threads=2 \
     $common -rff "$out/core-old-$round.json" > "$out/core-old-$round.log" 2>&1
-  java -jar "$new" StepBenchmark -p optimizer=pamadam,pamadam-direct -p paramSet=transformer-10m -p threads=2 \
+  java -jar "$new" "bench\.StepBenchmark" -p optimizer=pamadam,pamadam-direct -p paramSet=transformer-10m -p threads=2 \
     $common -rff "$out/core-new-$round.json" > "$out/core-new-$round.log" 2>&1
 done
-java -jar "$new" StepBenchmark -p optimizer=pamadam,pamadam-direct,djl-pamadam,dl4j-pamadam \
+java -jar "$new" "bench\.StepBenchmark" -p optimizer=pamadam,pamadam-direct,djl-pamadam,dl4j-pamadam \
   -p paramSet=transformer-10m,many-small -p threads=2 $common -rff "$out/adapters.json" > "$out/adapters.log" 2>&1
 # Clipping off and on (issue #21): 3 forks x 8 iterations each, for an interval on the ratio.
 java -jar "$new" ClipBenchmark -p threads=2 -wi 3 -i 8 -w 1 -r 1 -f 3 -rf json -rff "$out/clip.json" > "$out/clip.log" 2>&1
