@@ -99,6 +99,11 @@ final class FusedStep {
         return active[i];
     }
 
+    /** The live per-tensor flags of the step being prepared (read only; the reference path reuses them). */
+    boolean[] activeFlags() {
+        return active;
+    }
+
     /**
      * One step over the active tensors, {@code rules[i]} giving tensor i's hyperparameters (its lr
      * already scheduled). Returns -1 when the step was written; otherwise the index of the first tensor

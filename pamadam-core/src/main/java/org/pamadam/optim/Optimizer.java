@@ -173,10 +173,7 @@ public final class Optimizer implements AutoCloseable {
 
     /** The reference path: {@link ReferenceStep} tensor by tensor, after the same all-or-nothing check. */
     private boolean referenceStep(int only) {
-        boolean[] active = new boolean[params.length];
-        for (int i = 0; i < params.length; i++) {
-            active[i] = fusedStep.active(i);
-        }
+        boolean[] active = fusedStep.activeFlags();
         int bad = ReferenceStep.firstNonFinite(params, active);
         if (bad >= 0) {
             return nonFinite(bad);
