@@ -12,12 +12,14 @@ import org.pamadam.dl4j.NetworkStep;
 import org.pamadam.rule.Rule;
 
 /**
- * ND4J on the native CPU backend: its built-in Adam updater ({@code nd4j-adam}), or this project's
- * DL4J step ({@code dl4j-<rule>}: one NetworkStep over every tensor, in place on ND4J's buffers, then
- * DL4J's {@code p -= update} over the zeroed update, as a network's fit runs them). As in DL4J, the
- * updater turns the gradient array into the update in place; the next step then starts from that
- * array, so no copy is timed (for dl4j-* the step leaves zero gradients, which the next step reads:
- * the same memory traffic, values that stay finite).
+ * ND4J on the native CPU backend: its built-in Adam updater ({@code nd4j-adam}, then DL4J's
+ * {@code p -= update}), or this project's DL4J step ({@code dl4j-<rule>}): one NetworkStep over every
+ * tensor, in place on ND4J's buffers, as an attached network's fit runs it when every tensor takes the
+ * rule. There the solver's subtraction is replaced by one over the other updaters' ranges
+ * ({@code RemainingUpdates}), none here, so nothing follows the step. DL4J's division of the gradient
+ * by the minibatch size, which precedes every updater alike, is not timed. As in DL4J, the updater
+ * turns the gradient array into the update in place; the next step then starts from that array, so
+ * no copy is timed (for dl4j-* the gradients stay as they were: values that stay finite).
  */
 final class Nd4jRunner implements StepRunner {
     private final List<INDArray> params = new ArrayList<>();
@@ -57,9 +59,9 @@ final class Nd4jRunner implements StepRunner {
             for (int i = 0; i < params.size(); i++) {
                 updaters.get(i).applyUpdater(grads.get(i), iteration, 0);
             }
-        }
-        for (int i = 0; i < params.size(); i++) {
-            params.get(i).subi(grads.get(i)); // DL4J's NegativeGradientStepFunction
+            for (int i = 0; i < params.size(); i++) {
+                params.get(i).subi(grads.get(i)); // DL4J's NegativeGradientStepFunction
+            }
         }
         iteration++;
     }

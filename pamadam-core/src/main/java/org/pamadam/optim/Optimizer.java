@@ -304,6 +304,32 @@ public final class Optimizer implements AutoCloseable {
     }
 
     /**
+     * {@link #stepCount(String)} of the parameter at {@code index} in {@link #params()} order (see
+     * {@link #indexOf}): for callers that copy the counts after every step without a name lookup.
+     */
+    public long stepCount(int index) {
+        return telemetry.steps[checkIndex(index)];
+    }
+
+    /** {@link #lastRatio(String)} of the parameter at {@code index} in {@link #params()} order. */
+    public double lastRatio(int index) {
+        return telemetry.lastRatio[checkIndex(index)];
+    }
+
+    /** {@link #clampCount(String)} of the parameter at {@code index} in {@link #params()} order. */
+    public long clampCount(int index) {
+        return telemetry.clamps[checkIndex(index)];
+    }
+
+    private int checkIndex(int index) {
+        if (index < 0 || index >= params.length) {
+            throw new IndexOutOfBoundsException("parameter index " + index + " is outside 0.." + (params.length - 1)
+                    + " (the optimizer has " + params.length + " parameters)");
+        }
+        return index;
+    }
+
+    /**
      * The global L2 norm of the last step's gradients, before clipping; NaN when the last step did not
      * clip (no {@link Builder#maxGradNorm}) or before any step. The factor applied was
      * {@code min(1, maxGradNorm() / (lastGradNorm() + 1e-6))}.

@@ -55,6 +55,10 @@ class BehaviourTest {
             opt.step();
             assertEquals(2, opt.stepCount("a"));
             assertEquals(1, opt.stepCount("b"));
+            // By index in params() order, the same counts.
+            assertEquals(2, opt.stepCount(0));
+            assertEquals(1, opt.stepCount(1));
+            assertThrows(IndexOutOfBoundsException.class, () -> opt.stepCount(2));
             // First step of b: |m/bc1| / sqrt(v/bc2) = 1 per element, ratio = mean|p| / ~1.
             assertEquals(0.75, opt.lastRatio("b"), 1e-6);
         }

@@ -56,6 +56,9 @@ class RatioClampTest {
                     assertEquals(ref[i].lastRatio, opt.lastRatio(name), 1e-4 * ref[i].lastRatio,
                             "step " + step + " " + name);
                     assertEquals(ref[i].clampCount, opt.clampCount(name), "step " + step + " " + name);
+                    int at = opt.indexOf(name);
+                    assertEquals(ref[i].clampCount, opt.clampCount(at), "step " + step + " " + name + " by index");
+                    assertEquals(ref[i].lastRatio, opt.lastRatio(at), 1e-4 * ref[i].lastRatio, "by index");
                 }
             }
         }

@@ -20,11 +20,20 @@ final class Counters {
 
     private final String[] names;
     private final ByteBuffer[] regions;
+    /** Tensor i's index in the optimizer's order, looked up once: a write after every step finds no names. */
+    private final int[] at;
 
-    /** {@code regions[i]}: tensor i's counter region, native order, index 0 at its first element. */
-    Counters(String[] names, ByteBuffer[] regions) {
+    /**
+     * {@code regions[i]}: tensor i's counter region, native order, index 0 at its first element;
+     * {@code names[i]} its name in {@code optimizer}.
+     */
+    Counters(String[] names, ByteBuffer[] regions, Optimizer optimizer) {
         this.names = names;
         this.regions = regions;
+        at = new int[names.length];
+        for (int i = 0; i < names.length; i++) {
+            at[i] = optimizer.indexOf(names[i]);
+        }
     }
 
     /** After a step: every tensor's counts and ratio as the optimizer now has them. */
@@ -32,12 +41,12 @@ final class Counters {
         for (int i = 0; i < names.length; i++) {
             ByteBuffer c = regions[i];
             int size = c.capacity() / Float.BYTES;
-            c.putFloat(STEPS, optimizer.stepCount(names[i]));
+            c.putFloat(STEPS, optimizer.stepCount(at[i]));
             if (size > CLAMPS) {
-                c.putFloat(CLAMPS * Float.BYTES, optimizer.clampCount(names[i]));
+                c.putFloat(CLAMPS * Float.BYTES, optimizer.clampCount(at[i]));
             }
             if (size > RATIO) {
-                c.putFloat(RATIO * Float.BYTES, (float) optimizer.lastRatio(names[i]));
+                c.putFloat(RATIO * Float.BYTES, (float) optimizer.lastRatio(at[i]));
             }
         }
     }

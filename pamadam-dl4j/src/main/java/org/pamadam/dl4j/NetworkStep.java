@@ -18,9 +18,11 @@ import org.pamadam.rule.Rule;
  * each parameter is a {@link Param} over its slice of the network's flattened parameters, its
  * gradient the matching slice of the flattened gradient (already divided by the minibatch size, as
  * the updater receives it), its m and v the tensor's part of its {@link RuleUpdater} block's state.
- * One step writes p', m and v exactly as the core does (the same kernels, chunks and sums), then
- * zeroes the tensors' gradients: DL4J subtracts the gradient buffer from the parameters after its
- * updater, and {@code p - 0} leaves p' bit for bit.
+ * One step writes p', m and v exactly as the core does (the same kernels, chunks and sums) and leaves
+ * the gradients as they were. DL4J's solver subtracts the update buffer from the parameters after its
+ * updater; inside a network the attached updater replaces that subtraction by one over the other
+ * updaters' ranges only ({@code RemainingUpdates}), or, where it cannot, calls {@link #zeroGradients()}
+ * so that {@code p - 0} leaves p' bit for bit.
  *
  * <p>What the core gives, over the whole network at once: global-norm clipping with
  * {@code torch.nn.utils.clip_grad_norm_}'s semantics, all-or-nothing refusal of a non-finite
@@ -30,7 +32,7 @@ import org.pamadam.rule.Rule;
  * the network saves them.
  *
  * <p>Accumulation ({@link Settings#accumulate}): each micro-batch's gradient is added to a per-tensor
- * off-heap sum and the update left at zero; the k-th steps with sum / k, as the core's
+ * off-heap sum and nothing else written; the k-th steps with sum / k, as the core's
  * {@code Accumulation} (first micro-batch copied, the others added in float, then divided by k).
  *
  * <p>Not thread-safe; DL4J calls its updater from one thread. Allocates nothing per step after the
@@ -38,6 +40,8 @@ import org.pamadam.rule.Rule;
  */
 public final class NetworkStep implements AutoCloseable {
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+    /** Read only, by absolute bulk puts: shared by every step. */
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 16);
 
     private final Tensor[] tensors;
     private final Param[] params;
@@ -163,14 +167,15 @@ public final class NetworkStep implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             sizes[i] = params[i].size();
         }
-        counters = new Counters(tensorNames().toArray(new String[0]), countRegion);
+        counters = new Counters(tensorNames().toArray(new String[0]), countRegion, optimizer);
         counters.load(optimizer);
     }
 
     /**
      * A step over arrays of the caller's own (no network): {@code params.get(i)} and
      * {@code grads.get(i)} are one tensor, named {@code "t" + i}, with fresh moments and counters.
-     * {@link #step(int)} then steps them as a network's update does, zeroing the gradients.
+     * {@link #step(int)} then steps them as a network's update does (call {@link #zeroGradients()} where
+     * the update buffer is subtracted afterwards).
      */
     public static NetworkStep over(Rule rule, List<INDArray> params, List<INDArray> grads, Settings settings) {
         RuleUpdater config = new RuleUpdater(rule);
@@ -217,8 +222,8 @@ public final class NetworkStep implements AutoCloseable {
 
     /**
      * One micro-batch: the tensors' gradients (as the updater receives them) go into the step, or into
-     * the accumulation window; every tensor's gradient is zero afterwards. Returns true when the
-     * optimizer stepped.
+     * the accumulation window; the gradients are left as they were (see {@link #zeroGradients()}).
+     * Returns true when the optimizer stepped.
      *
      * @throws NonFiniteGradientException when a gradient or value is not finite; nothing was written
      *     (with accumulation the window is dropped)
@@ -244,16 +249,13 @@ public final class NetworkStep implements AutoCloseable {
                 }
             }
             stepNow(epoch);
-            zeroGradients();
             return true;
         }
         window.add(gradRegion);
         if (window.pending() < accumulate) {
-            zeroGradients();
             return false;
         }
         stepWithMean(epoch);
-        zeroGradients();
         return true;
     }
 
@@ -298,15 +300,16 @@ public final class NetworkStep implements AutoCloseable {
         counters.write(optimizer);
     }
 
-    private void zeroGradients() {
+    /**
+     * Sets every tensor's gradient to +0: for a caller that subtracts the update buffer from the
+     * parameters after {@link #step} (as DL4J's default solver does), so that the subtraction leaves
+     * p'. Bulk copies from a block of zeros (a memset), allocating nothing.
+     */
+    public void zeroGradients() {
         for (ByteBuffer g : gradRegion) {
             int bytes = g.capacity();
-            int k = 0;
-            for (; k + Long.BYTES <= bytes; k += Long.BYTES) {
-                g.putLong(k, 0L);
-            }
-            for (; k < bytes; k += Float.BYTES) {
-                g.putFloat(k, 0f);
+            for (int k = 0; k < bytes; k += ZEROS.capacity()) {
+                g.put(k, ZEROS, 0, Math.min(ZEROS.capacity(), bytes - k));
             }
         }
     }

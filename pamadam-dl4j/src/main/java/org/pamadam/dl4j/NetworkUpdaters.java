@@ -14,6 +14,7 @@ import org.deeplearning4j.nn.updater.UpdaterBlock;
 import org.deeplearning4j.nn.updater.graph.ComputationGraphUpdater;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.deeplearning4j.optimize.api.ConvexOptimizer;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -34,11 +35,17 @@ final class NetworkUpdaters {
     /** The updater {@link Dl4jOptimizers#attach} installs in a MultiLayerNetwork. */
     static final class ForMultiLayer extends MultiLayerUpdater {
         private static final long serialVersionUID = 1L;
+        private final transient MultiLayerNetwork net;
         private final transient NetworkStep step;
+        private final transient RemainingUpdates remaining;
 
         ForMultiLayer(MultiLayerNetwork net, INDArray state, NetworkStep.Settings settings) {
             super(net, state);
-            step = build(this, t -> String.valueOf(((org.deeplearning4j.nn.api.Layer) t).getIndex()), settings);
+            this.net = net;
+            List<long[]> written = new ArrayList<>();
+            step = build(this, t -> String.valueOf(((org.deeplearning4j.nn.api.Layer) t).getIndex()), settings,
+                    written);
+            remaining = new RemainingUpdates(net.params(), getFlattenedGradientsView(), written.toArray(new long[0][]));
         }
 
         NetworkStep step() {
@@ -49,10 +56,11 @@ final class NetworkUpdaters {
         public synchronized void update(Gradient gradient, int iteration, int epoch, int batchSize,
                                         LayerWorkspaceMgr workspaceMgr) {
             checkInternal(gradient.gradient() == getFlattenedGradientsView());
+            remaining.checkApplied();
             if (isMiniBatch()) {
                 divideByMinibatch(false, gradient, batchSize);
             }
-            step.step(epoch);
+            stepInPlace(step, remaining, net.getOptimizer(), epoch);
             others(updaterBlocks, iteration, epoch, workspaceMgr);
         }
     }
@@ -60,11 +68,17 @@ final class NetworkUpdaters {
     /** The updater {@link Dl4jOptimizers#attach} installs in a ComputationGraph. */
     static final class ForGraph extends ComputationGraphUpdater {
         private static final long serialVersionUID = 1L;
+        private final transient ComputationGraph graph;
         private final transient NetworkStep step;
+        private final transient RemainingUpdates remaining;
 
         ForGraph(ComputationGraph graph, INDArray state, NetworkStep.Settings settings) {
             super(graph, state);
-            step = build(this, t -> t.getConfig().getLayerName(), settings);
+            this.graph = graph;
+            List<long[]> written = new ArrayList<>();
+            step = build(this, t -> t.getConfig().getLayerName(), settings, written);
+            remaining = new RemainingUpdates(graph.params(), getFlattenedGradientsView(),
+                    written.toArray(new long[0][]));
         }
 
         NetworkStep step() {
@@ -75,11 +89,29 @@ final class NetworkUpdaters {
         public synchronized void update(Gradient gradient, int iteration, int epoch, int batchSize,
                                         LayerWorkspaceMgr workspaceMgr) {
             checkInternal(gradient.gradient() == getFlattenedGradientsView());
+            remaining.checkApplied();
             if (isMiniBatch()) {
                 divideByMinibatch(false, gradient, batchSize);
             }
-            step.step(epoch);
+            stepInPlace(step, remaining, graph.getOptimizer(), epoch);
             others(updaterBlocks, iteration, epoch, workspaceMgr);
+        }
+    }
+
+    /**
+     * The step, and who applies the rest: with the solver's subtraction replaced (see
+     * {@link RemainingUpdates}) the step's tensors keep their gradients and the solver subtracts only
+     * the other updaters' ranges; otherwise their update is zeroed, so the solver's {@code p -= update}
+     * leaves p' as the step wrote it. Nothing is written before the step's own checks pass.
+     */
+    private static void stepInPlace(NetworkStep step, RemainingUpdates remaining, ConvexOptimizer solver, int epoch) {
+        boolean solverSubtractsTheRest = solver != null && remaining.installIn(solver);
+        step.step(epoch);
+        if (solverSubtractsTheRest) {
+            remaining.await();
+        } else {
+            step.zeroGradients();
+            remaining.zeroed();
         }
     }
 
@@ -108,7 +140,7 @@ final class NetworkUpdaters {
 
     /** The step over every tensor of {@code updater}'s RuleUpdater blocks, named {@code layer_param}. */
     private static NetworkStep build(BaseMultiLayerUpdater<?> updater, Function<Trainable, String> layerName,
-                                     NetworkStep.Settings settings) {
+                                     NetworkStep.Settings settings, List<long[]> written) {
         List<NetworkStep.Tensor> tensors = new ArrayList<>();
         for (UpdaterBlock block : updater.getUpdaterBlocks()) {
             GradientUpdater<?> u = block.getGradientUpdater();
@@ -130,6 +162,7 @@ final class NetworkUpdaters {
                 if (to == from) {
                     continue;
                 }
+                written.add(new long[] {ps.getParamOffsetStart(), ps.getParamOffsetEnd()});
                 tensors.add(new NetworkStep.Tensor(name, flat(ps.getParamView()), flat(ps.getGradView()),
                         rule.getConfig(), slice(rule.m(), from, to), rule.v() == null ? null : slice(rule.v(), from, to),
                         slice(rule.counts(), from, to)));

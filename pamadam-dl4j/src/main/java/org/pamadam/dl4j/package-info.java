@@ -17,7 +17,8 @@
  * {@link org.pamadam.dl4j.Dl4jOptimizers#attach} installs runs one {@link org.pamadam.dl4j.NetworkStep}:
  * the core's {@link org.pamadam.optim.Optimizer} over {@link org.pamadam.optim.Param}s that view the
  * network's own off-heap parameter, gradient and state memory. It writes p' in place, bit for bit the
- * core's, and leaves a zero update for DL4J's {@code p -= update}.
+ * core's; the solver's {@code p -= update} then runs only over the other updaters' ranges (see
+ * {@code RemainingUpdates}), or, where it cannot be replaced, over a zeroed update.
  *
  * <p>Non-finite gradients: the step refuses with the core's
  * {@link org.pamadam.optim.NonFiniteGradientException}, naming the tensor and element, before anything
