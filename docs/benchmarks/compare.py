@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reads the JSON files of one JMH sitting (docs/benchmarks/run.sh) and prints, per benchmark and
+"""Reads the JSON files of one JMH sitting (docs/benchmarks/run.sh or sitting.sh) and prints, per benchmark and
 parameter set, the median of every measured iteration over every fork, with the spread, and the
 ratios the issues set targets for, each with a 95% bootstrap interval (iterations resampled within
 each side, 10,000 draws, fixed seed, so the interval reprints identically).
@@ -31,9 +31,9 @@ def ratio(name, num, den):
 d = sys.argv[1]
 old = load(os.path.join(d, "core-old-*.json"))
 new = load(os.path.join(d, "core-new-*.json"))
-rest = load(os.path.join(d, "adapters.json"))
+rest = load(os.path.join(d, "adapters*.json"))
 kernels = load(os.path.join(d, "kernels.json"))
-clip = load(os.path.join(d, "clip.json"))
+clip = load(os.path.join(d, "clip*.json"))
 
 def key(bench, **params):
     return (bench,) + tuple(sorted(params.items()))
@@ -51,10 +51,12 @@ print("\n### Ratios (median over median; 95% bootstrap interval)\n")
 print("| ratio | median | 95% interval | n (num / den) |")
 print("|---|---|---|---|")
 t10 = dict(paramSet="transformer-10m", threads="2")
-ratio("canonical-sum step / today's step (heap, transformer-10m, 2 threads)",
-      new[key("StepBenchmark.step", optimizer="pamadam", **t10)], old[key("StepBenchmark.step", optimizer="pamadam", **t10)])
+if old and new:
+    ratio("canonical-sum step / today's step (heap, transformer-10m, 2 threads)",
+          new[key("StepBenchmark.step", optimizer="pamadam", **t10)], old[key("StepBenchmark.step", optimizer="pamadam", **t10)])
+core = new if new else rest
 ratio("off-heap step / heap step (transformer-10m, 2 threads)",
-      new[key("StepBenchmark.step", optimizer="pamadam-direct", **t10)], new[key("StepBenchmark.step", optimizer="pamadam", **t10)])
+      core[key("StepBenchmark.step", optimizer="pamadam-direct", **t10)], core[key("StepBenchmark.step", optimizer="pamadam", **t10)])
 for adapter in ("djl-pamadam", "dl4j-pamadam"):
     for ps in ("transformer-10m", "many-small"):
         a = rest.get(key("StepBenchmark.step", optimizer=adapter, paramSet=ps, threads="2"))
