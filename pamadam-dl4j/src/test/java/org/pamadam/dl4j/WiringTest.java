@@ -72,6 +72,8 @@ class WiringTest {
         float[] before = graph.params().toFloatVector();
         graph.fit(CoreEqualityTest.batch(0));
         assertEquals(1, step.stepCount("out_b"));
+        org.junit.jupiter.api.Assertions.assertInstanceOf(RemainingUpdates.class,
+                graph.getOptimizer().getStepFunction(), "the graph's solver subtracts only the other updaters' ranges");
         assertTrue(step.lastRatio("hidden_W") > 0 && step.lastRatio("hidden_W") != 1.0);
         // PAMAdam's defining property on every tensor: mean|p' - p| = lr * mean|p| (no decay).
         INDArray after = graph.getParam("hidden_W").dup();
