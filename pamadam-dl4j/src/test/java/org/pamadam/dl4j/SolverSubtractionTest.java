@@ -3,7 +3,6 @@ package org.pamadam.dl4j;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,19 +45,7 @@ class SolverSubtractionTest {
     void theSolverSubtractsOnlyTheOtherUpdatersRanges() {
         MultiLayerNetwork net = CoreEqualityTest.bnNet(RULE);
         NetworkStep step = Dl4jOptimizers.attach(net);
-        List<String> names = step.tensorNames();
-        try (CoreTwin twin = new CoreTwin(net, names, RULE, Double.POSITIVE_INFINITY, 1)) {
-            for (int s = 0; s < 3; s++) {
-                DataSet b = CoreEqualityTest.batch(20 + s);
-                twin.step(twin.meanGradients(b));
-                net.fit(b);
-                assertInstanceOf(RemainingUpdates.class, net.getOptimizer().getStepFunction(),
-                        "the solver's subtraction was replaced");
-                for (String n : names) {
-                    assertArrayEquals(twin.values(n), CoreTwin.memoryOrder(net.getParam(n)), "step " + s + ": " + n);
-                }
-            }
-        }
+        fitAsTheCore(net, step, 20, true);
         // The running statistics: what DL4J's own SGD network computes from the same input and weights.
         MultiLayerNetwork fresh = CoreEqualityTest.bnNet(RULE);
         Dl4jOptimizers.attach(fresh);
@@ -97,18 +84,7 @@ class SolverSubtractionTest {
                 .getDeclaredField("stepFunction");
         f.setAccessible(true);
         f.set(net.getOptimizer(), new org.deeplearning4j.optimize.stepfunctions.GradientStepFunction());
-        List<String> names = step.tensorNames();
-        try (CoreTwin twin = new CoreTwin(net, names, RULE, Double.POSITIVE_INFINITY, 1)) {
-            for (int s = 0; s < 2; s++) {
-                DataSet b = CoreEqualityTest.batch(40 + s);
-                twin.step(twin.meanGradients(b));
-                net.fit(b);
-                assertFalse(net.getOptimizer().getStepFunction() instanceof RemainingUpdates);
-                for (String n : names) {
-                    assertArrayEquals(twin.values(n), CoreTwin.memoryOrder(net.getParam(n)), "step " + s + ": " + n);
-                }
-            }
-        }
+        fitAsTheCore(net, step, 40, false);
     }
 
     @Test
@@ -126,6 +102,26 @@ class SolverSubtractionTest {
         assertTrue(params.equals(net.params()), "the refused update wrote no parameter");
         assertTrue(state.equals(net.getUpdater().getStateViewArray()), "nor any moment or count");
         net.fit(CoreEqualityTest.batch(52)); // fit goes on after the refusal
+    }
+
+    /**
+     * Three fits of {@code net}, each compared bit for bit with the core fed the same mean gradients;
+     * {@code replaced}: whether the solver's subtraction is expected to be {@link RemainingUpdates}.
+     */
+    private static void fitAsTheCore(MultiLayerNetwork net, NetworkStep step, int seed, boolean replaced) {
+        List<String> names = step.tensorNames();
+        try (CoreTwin twin = new CoreTwin(net, names, RULE, Double.POSITIVE_INFINITY, 1)) {
+            for (int s = 0; s < 3; s++) {
+                DataSet b = CoreEqualityTest.batch(seed + s);
+                twin.step(twin.meanGradients(b));
+                net.fit(b);
+                assertEquals(replaced, net.getOptimizer().getStepFunction() instanceof RemainingUpdates,
+                        "the solver's subtraction replaced");
+                for (String n : names) {
+                    assertArrayEquals(twin.values(n), CoreTwin.memoryOrder(net.getParam(n)), "step " + s + ": " + n);
+                }
+            }
+        }
     }
 
     private static void manualUpdate(MultiLayerNetwork net, DataSet b) {
