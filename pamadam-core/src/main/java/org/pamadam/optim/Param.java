@@ -42,6 +42,10 @@ public final class Param {
     private ByteBuffer gradView;
     private ByteBuffer gradSource;
     private int gradOffset;
+    /** The view set before {@link #gradView}, kept for callers that alternate two gradient buffers. */
+    private ByteBuffer otherGradView;
+    private ByteBuffer otherGradSource;
+    private int otherGradOffset;
 
     private Param(String name, int[] shape, int size, boolean direct) {
         this.name = name;
@@ -253,7 +257,8 @@ public final class Param {
     /**
      * Sets the gradient of a direct parameter: the floats of a direct {@code buffer} (read-only is
      * fine) from element {@code offset} on, as many as the parameter holds. Setting the same buffer and
-     * offset again reuses the view, so a training loop that does so allocates nothing.
+     * offset again, or either of the last two, reuses the view, so a training loop that does so
+     * (one gradient buffer, or two in turn) allocates nothing.
      */
     public void setGrad(ByteBuffer buffer, int offset) {
         if (!direct) {
@@ -261,7 +266,12 @@ public final class Param {
                     + " float[] too (setGrad(float[])), not a buffer");
         }
         if (buffer != gradSource || offset != gradOffset || gradView == null) {
-            gradView = region("gradient for '" + name + "'", buffer, offset, size);
+            ByteBuffer view = buffer == otherGradSource && offset == otherGradOffset && otherGradView != null
+                    ? otherGradView : region("gradient for '" + name + "'", buffer, offset, size);
+            otherGradView = gradView;
+            otherGradSource = gradSource;
+            otherGradOffset = gradOffset;
+            gradView = view;
             gradSource = buffer;
             gradOffset = offset;
         }

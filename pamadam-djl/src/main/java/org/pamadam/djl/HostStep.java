@@ -160,20 +160,25 @@ final class HostStep implements AutoCloseable {
      * @param lr the step's learning rate (a tracker's), or NaN for the rule's
      */
     void step(List<ParamState> host, boolean own, float divisor, double lr, Map<String, OptimizerState.Tensor> saved) {
+        int n = host.size();
         try {
-            for (ParamState s : host) {
+            for (int i = 0; i < n; i++) {
+                ParamState s = host.get(i);
                 feed(s, own ? s.ownGradView : s.givenGradView, own, divisor);
             }
             cover(host, saved);
-            for (ParamState s : host) {
-                saved.remove(s.id);
+            if (!saved.isEmpty()) {
+                for (int i = 0; i < n; i++) {
+                    saved.remove(host.get(i).id);
+                }
             }
             if (!Double.isNaN(lr)) {
                 setLearningRate(lr);
             }
             core.step();
         } finally {
-            for (ParamState s : host) {
+            for (int i = 0; i < n; i++) {
+                ParamState s = host.get(i);
                 s.param.clearGrad();
                 if (own) {
                     TensorMemory.zero(s.ownGradView);
@@ -221,12 +226,15 @@ final class HostStep implements AutoCloseable {
     }
 
     /**
-     * Points {@code s} at its weight's own gradient. The view is kept across steps; as the last step
-     * left that memory all zero, a view that still shows 0 at element 0 may be memory PyTorch has
-     * replaced, so it is probed then (rarely otherwise: a live gradient is seldom exactly 0 there).
+     * Points {@code s} at its weight's own gradient. The view is kept across steps, and holding the
+     * gradient's handle keeps that memory alive. The last step left it all zero: where PyTorch has
+     * since put the gradient in new memory, nothing writes the old memory again, so a view that
+     * still shows a non-zero value is the live gradient. Only a view that is all zero (PyTorch's
+     * new memory, or a gradient that is exactly zero everywhere) is probed against the engine, which
+     * allocates; the scan stops at the first non-zero value, usually the first.
      */
     static void bindOwnGradient(ParamState s, NDArray w) {
-        if (s.ownGrad != null && s.ownGradView.getInt(0) != 0) {
+        if (s.ownGrad != null && !TensorMemory.allZero(s.ownGradView)) {
             return;
         }
         NDArray g = w.getGradient();

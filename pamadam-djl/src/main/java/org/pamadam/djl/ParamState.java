@@ -29,6 +29,8 @@ final class ParamState {
     final boolean host;
     /** The optimizer step in which this state last took part (step detection), 0 for none. */
     long stamp;
+    /** The same parameter's state on the next device DJL updated it on, or null. */
+    ParamState nextDevice;
 
     // ---- host path ----
     /** The core optimizer stepping {@link #param}: shared over the step's parameters, or its own. */

@@ -158,15 +158,12 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
     /** {@inheritDoc} */
     @Override
     public synchronized void update(String parameterId, NDArray weight, NDArray grad) {
-        checkOpen("update parameter '" + parameterId + "'");
-        Objects.requireNonNull(parameterId, "parameterId");
-        Objects.requireNonNull(weight, () -> "weight of parameter '" + parameterId + "' is null");
-        Objects.requireNonNull(grad, () -> "gradient of parameter '" + parameterId + "' is null");
-        if (!weight.getShape().equals(grad.getShape())) {
-            throw new IllegalArgumentException("gradient of parameter '" + driver.nameOf(parameterId) + "' has shape "
-                    + grad.getShape() + ", its weight has shape " + weight.getShape());
+        if (closed) {
+            checkOpen("update parameter '" + parameterId + "'");
         }
-        // DJL's global update number: the tracker's position for per-tensor steps.
+        // Null and shape checks are the driver's (it skips reading the gradient's shape from the engine
+        // where the gradient is read from the weight itself). DJL's global update number: the
+        // tracker's position for per-tensor steps.
         driver.update(parameterId, weight, grad, driver.perTensor() ? updateCount(parameterId) : 0);
     }
 

@@ -29,7 +29,8 @@ import org.pamadam.rule.TrustRatio;
 final class StateStore implements AutoCloseable {
     private final Rule rule;
     private final long firstCount;
-    private final Map<String, Map<Device, ParamState>> states = new LinkedHashMap<>();
+    /** By parameter id: the state on its first device, the others chained ({@link ParamState#nextDevice}). */
+    private final Map<String, ParamState> states = new LinkedHashMap<>();
     /** Loaded and checked, not yet applied: by parameter id. */
     private final Map<String, OptimizerState.Tensor> pending = new LinkedHashMap<>();
     /** Owns the NDArray path's state arrays. */
@@ -93,23 +94,23 @@ final class StateStore implements AutoCloseable {
     }
 
 
+    /** The state of this parameter on this device, or null; allocates nothing (no device hashing). */
     ParamState get(String id, Device device) {
-        Map<Device, ParamState> perDevice = states.get(id);
-        return perDevice == null ? null : perDevice.get(device);
+        for (ParamState s = states.get(id); s != null; s = s.nextDevice) {
+            if (s.device == device || s.device.equals(device)) {
+                return s;
+            }
+        }
+        return null;
     }
 
     /** The state on the parameter's first device (the one telemetry reports), or null. */
     ParamState first(String id) {
-        Map<Device, ParamState> perDevice = states.get(id);
-        return perDevice == null ? null : perDevice.values().iterator().next();
+        return states.get(id);
     }
 
     List<ParamState> firstPerId() {
-        List<ParamState> out = new ArrayList<>();
-        for (Map<Device, ParamState> perDevice : states.values()) {
-            out.add(perDevice.values().iterator().next());
-        }
-        return out;
+        return new ArrayList<>(states.values());
     }
 
     int size() {
@@ -118,7 +119,15 @@ final class StateStore implements AutoCloseable {
 
     /** Registers a fully made state (telemetry never sees a half-made one). */
     void add(ParamState s) {
-        states.computeIfAbsent(s.id, k -> new LinkedHashMap<>()).put(s.device, s);
+        ParamState head = states.get(s.id);
+        if (head == null) {
+            states.put(s.id, s);
+            return;
+        }
+        while (head.nextDevice != null) {
+            head = head.nextDevice;
+        }
+        head.nextDevice = s;
     }
 
     Map<String, OptimizerState.Tensor> pending() {
@@ -305,8 +314,8 @@ final class StateStore implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Map<Device, ParamState> perDevice : states.values()) {
-            for (ParamState s : perDevice.values()) {
+        for (ParamState head : states.values()) {
+            for (ParamState s = head; s != null; s = s.nextDevice) {
                 if (s.core != null) {
                     s.core.close();
                 }

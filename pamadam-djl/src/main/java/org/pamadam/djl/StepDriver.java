@@ -42,11 +42,15 @@ final class StepDriver {
     private Block bound;
     /** Parameter id to its path in the bound block. */
     private final Map<String, String> pathOf = new LinkedHashMap<>();
-    /** Declared by beginStep: id to gradient, and the weights received so far this step (reused). */
-    private final Map<String, NDArray> declared = new LinkedHashMap<>();
-    private final Map<String, NDArray> arrived = new LinkedHashMap<>();
+    /** The bound block's parameters, in block order (read once: the block builds a new list each time). */
+    private Parameter[] boundParams = new Parameter[0];
+    /** The states of the window being stepped: all, on the host path, and the NDArray path's gradients (reused). */
+    private final List<ParamState> windowAll = new ArrayList<>();
+    private final List<ParamState> windowHost = new ArrayList<>();
+    private final List<Pair<String, NDArray>> windowNd = new ArrayList<>();
+    /** Declared by beginStep: each id's gradient, and which have had their update this step. */
+    private final DeclaredSteps declared = new DeclaredSteps();
     private final List<ParamState> declaredHost = new ArrayList<>();
-    private boolean declaring;
     /** Step detection: the step in progress (1-based; 0 before any). */
     private long stepNumber;
     /** Micro-batches in the accumulation window so far; the window's size when it ends. */
@@ -90,9 +94,12 @@ final class StepDriver {
         }
         bound = block;
         pathOf.clear();
+        List<Parameter> params = new ArrayList<>();
         for (Pair<String, Parameter> p : block.getParameters()) {
             pathOf.put(p.getValue().getId(), p.getKey());
+            params.add(p.getValue());
         }
+        boundParams = params.toArray(new Parameter[0]);
     }
 
     /**
@@ -108,14 +115,8 @@ final class StepDriver {
         if (bound != null) {
             throw new IllegalStateException("beginStep: this optimizer is bound to a block, whose gradients it reads");
         }
-        if (declaring && arrived.size() < declared.size()) {
-            List<String> missing = new ArrayList<>(declared.keySet());
-            missing.removeAll(arrived.keySet());
-            throw new IllegalStateException("the step declared before got no update for " + names(missing));
-        }
-        declared.clear();
-        for (Pair<String, NDArray> g : gradients) {
-            declared.put(g.getKey(), g.getValue());
+        if (declared.open() && !declared.complete()) {
+            throw new IllegalStateException("the step declared before got no update for " + names(declared.missing()));
         }
         if (clip.active()) {
             List<Pair<String, NDArray>> nd = new ArrayList<>();
@@ -129,8 +130,7 @@ final class StepDriver {
                 clip.begin(nd, 1f, rescaleGrad, clipGrad);
             }
         }
-        declaring = true;
-        arrived.clear();
+        declared.begin(gradients);
         stepNumber++;
         stepIndex = taken;
     }
@@ -167,35 +167,42 @@ final class StepDriver {
 
     /** One of DJL's update calls; {@code updateNumber} is DJL's global update number of the parameter. */
     void update(String parameterId, NDArray weight, NDArray grad, int updateNumber) {
-        Objects.requireNonNull(parameterId, "parameterId");
-        Objects.requireNonNull(weight, () -> "weight of parameter '" + parameterId + "' is null");
-        Objects.requireNonNull(grad, () -> "gradient of parameter '" + parameterId + "' is null");
+        if (parameterId == null || weight == null || grad == null) {
+            throw new NullPointerException(parameterId == null ? "parameterId is null" : (weight == null ? "weight"
+                    : "gradient") + " of parameter '" + nameOf(parameterId) + "' is null");
+        }
+        // The steady state of a bound block's host parameter: no scope, no shape read from the engine
+        // (its gradient is read from the weight itself), nothing allocated.
+        ParamState known = bound == null && !declared.open() ? null : store.get(parameterId, weight.getDevice());
+        if (known != null && known.host && known.weight == weight && bound != null) {
+            boundUpdate(known);
+            return;
+        }
         Shape shape = weight.getShape();
         if (!shape.equals(grad.getShape())) {
             throw new IllegalArgumentException("gradient of parameter '" + nameOf(parameterId) + "' has shape "
                     + grad.getShape() + ", its weight has shape " + shape);
         }
+        if (known != null && known.host && known.weight == weight) {
+            known.stamp = stepNumber; // a declared step's host parameter: no engine array is made
+            declaredUpdate(known, parameterId, weight, grad);
+            return;
+        }
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             ParamState s = state(parameterId, weight);
-            // A step starts at the first update, and where a parameter (on this device) comes again.
-            boolean first = stepNumber == 0 || s.stamp == stepNumber;
             if (bound != null) {
-                if (first) {
-                    stepNumber++;
-                    s.stamp = stepNumber; // before the step runs: a refused step is still this step
-                    startBoundStep();
-                }
-                s.stamp = stepNumber;
+                boundUpdate(s);
                 if (windowEnds && !s.host) {
                     ndStep(s, weight, grad, rules.forStep(s.adapt, stepIndex));
                 }
-            } else if (declaring) {
+            } else if (declared.open()) {
                 s.stamp = stepNumber;
                 declaredUpdate(s, parameterId, weight, grad);
             } else {
                 requireStepKnown();
-                if (first) {
+                // A step starts at the first update, and where a parameter (on this device) comes again.
+                if (stepNumber == 0 || s.stamp == stepNumber) {
                     stepNumber++;
                     stepIndex = taken++;
                 }
@@ -210,27 +217,22 @@ final class StepDriver {
         }
     }
 
-    /** An update of a known host parameter in a bound or declared step. */
-    private void hostUpdate(ParamState s, String parameterId, NDArray weight, NDArray grad) {
-        if (bound != null) {
-            if (stepNumber == 0 || s.stamp == stepNumber) {
-                stepNumber++;
-                s.stamp = stepNumber;
-                try (NDScope scope = new NDScope()) {
-                    scope.suppressNotUsedWarning();
-                    startBoundStep();
-                }
-            }
-            s.stamp = stepNumber;
-        } else {
-            s.stamp = stepNumber;
-            declaredUpdate(s, parameterId, weight, grad);
+    /**
+     * Step detection for a bound block: a step starts at the first update, and where a parameter
+     * (on this device) comes again; the first update of a step runs it ({@link #startBoundStep}).
+     */
+    private void boundUpdate(ParamState s) {
+        if (stepNumber == 0 || s.stamp == stepNumber) {
+            stepNumber++;
+            s.stamp = stepNumber; // before the step runs: a refused step is still this step
+            startBoundStep();
         }
+        s.stamp = stepNumber;
     }
 
     /** True when DJL's update number is used: per-tensor steps with a tracker. */
     boolean perTensor() {
-        return bound == null && !declaring;
+        return bound == null && !declared.open();
     }
 
     // ---- bound block: one core step per Trainer.step ----
@@ -245,46 +247,53 @@ final class StepDriver {
         }
         windowSize = microBatches;
         microBatches = 0;
-        stepWindow();
+        if (taken > 0 && windowNd.isEmpty()) {
+            stepWindow(); // host tensors only, as last time: no engine array is made
+            return;
+        }
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            stepWindow();
+        }
     }
 
     /**
      * Ends an accumulation window of {@link #windowSize} micro-batches: measures the NDArray path's
-     * global norm, then steps every host tensor at once; returns the states of the block.
+     * global norm, then steps every host tensor at once; returns the states of the block (a list
+     * reused by the next window).
      */
     private List<ParamState> stepWindow() {
-        List<ParamState> all = new ArrayList<>();
-        List<ParamState> host = new ArrayList<>();
-        List<Pair<String, NDArray>> ndGrads = new ArrayList<>();
-        for (Pair<String, Parameter> p : bound.getParameters()) {
-            Parameter param = p.getValue();
+        windowAll.clear();
+        windowHost.clear();
+        windowNd.clear();
+        for (Parameter param : boundParams) {
             NDArray w = param.isInitialized() ? param.getArray() : null;
             if (w == null || !param.requiresGradient() || !w.hasGradient()) {
                 continue;
             }
             ParamState s = state(param.getId(), w);
-            all.add(s);
+            windowAll.add(s);
             if (s.host) {
                 HostStep.bindOwnGradient(s, w);
-                host.add(s);
+                windowHost.add(s);
             } else {
                 s.weight = w;
-                ndGrads.add(new Pair<>(s.name, w.getGradient()));
+                windowNd.add(new Pair<>(s.name, w.getGradient()));
             }
         }
-        if (clip.active() && !host.isEmpty() && !ndGrads.isEmpty()) {
+        if (clip.active() && !windowHost.isEmpty() && !windowNd.isEmpty()) {
             throw new IllegalStateException("optMaxGradNorm: the block has parameters on both paths (host: "
-                    + host.get(0).name + ", NDArray ops: " + ndGrads.get(0).getKey() + "); one global norm needs"
-                    + " one path: use optHostKernel(false)");
+                    + windowHost.get(0).name + ", NDArray ops: " + windowNd.get(0).getKey() + "); one global norm"
+                    + " needs one path: use optHostKernel(false)");
         }
-        if (clip.active() && !ndGrads.isEmpty()) {
-            clip.begin(ndGrads, windowSize, rescaleGrad, clipGrad);
+        if (clip.active() && !windowNd.isEmpty()) {
+            clip.begin(windowNd, windowSize, rescaleGrad, clipGrad);
         }
-        if (!host.isEmpty()) {
-            sharedStep().step(host, true, windowSize, rules.lr(stepIndex), store.pending());
+        if (!windowHost.isEmpty()) {
+            sharedStep().step(windowHost, true, windowSize, rules.lr(stepIndex), store.pending());
         }
         taken++;
-        return all;
+        return windowAll;
     }
 
     private HostStep sharedStep() {
@@ -297,23 +306,17 @@ final class StepDriver {
     // ---- declared steps (beginStep) ----
 
     private void declaredUpdate(ParamState s, String id, NDArray weight, NDArray grad) {
-        NDArray given = declared.get(id);
-        if (given == null) {
-            throw new IllegalArgumentException("parameter '" + s.name + "' was not declared by beginStep for this step");
-        }
-        if (arrived.put(id, weight) != null) {
-            throw new IllegalArgumentException("parameter '" + s.name + "' was updated twice in one declared step");
-        }
+        NDArray given = declared.arrive(id, s.name);
         if (s.host) {
             HostStep.give(s, given);
             declaredHost.add(s);
         } else {
             ndStep(s, weight, grad, rules.forStep(s.adapt, stepIndex));
         }
-        if (arrived.size() < declared.size()) {
+        if (!declared.complete()) {
             return;
         }
-        declaring = false;
+        declared.close();
         try {
             if (!declaredHost.isEmpty()) {
                 sharedStep().step(declaredHost, false, 1f, rules.lr(stepIndex), store.pending());

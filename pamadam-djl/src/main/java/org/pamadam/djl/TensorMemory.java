@@ -59,6 +59,23 @@ final class TensorMemory {
         return same;
     }
 
+    /** Whether every byte of the buffer is 0 (stops at the first that is not). */
+    static boolean allZero(ByteBuffer buffer) {
+        int bytes = buffer.capacity();
+        int at = 0;
+        for (; at + Long.BYTES <= bytes; at += Long.BYTES) {
+            if (buffer.getLong(at) != 0) {
+                return false;
+            }
+        }
+        for (; at < bytes; at++) {
+            if (buffer.get(at) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Writes exact zeros over the buffer (whatever it held, NaN included). */
     static void zero(ByteBuffer buffer) {
         int bytes = buffer.capacity();

@@ -77,10 +77,26 @@ class TensorMemoryTest {
                 assertTrue(TensorMemory.aliases(s.ownGradView, g.toByteBuffer(true)), "now views the weight's gradient");
             }
             assertEquals(4f, s.ownGradView.getFloat(0));
-            // A live view (not 0 at element 0) is kept without a probe.
+            // A live view (a non-zero value anywhere) is kept without a probe.
             NDArray kept = s.ownGrad;
             HostStep.bindOwnGradient(s, w);
             assertSame(kept, s.ownGrad);
+        }
+    }
+
+    @Test
+    void allZeroLooksAtEveryByteUpToTheLastFloat() {
+        try (NDManager manager = DjlEngine.startEngine().newBaseManager()) {
+            for (int size : new int[] {1, 2, 3, 1001}) {
+                NDArray g = manager.zeros(new Shape(size));
+                java.nio.ByteBuffer view = TensorMemory.view(g);
+                assertTrue(TensorMemory.allZero(view), size + " zeros");
+                view.putFloat((size - 1) * Float.BYTES, -0.0f); // a sign bit only, in the last float
+                assertFalse(TensorMemory.allZero(view), size + " floats, -0.0 last");
+                view.putFloat((size - 1) * Float.BYTES, 0f);
+                view.putFloat(0, Float.MIN_VALUE);
+                assertFalse(TensorMemory.allZero(view), size + " floats, a subnormal first");
+            }
         }
     }
 
