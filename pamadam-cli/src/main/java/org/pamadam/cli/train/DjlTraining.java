@@ -17,8 +17,18 @@ import org.pamadam.djl.RuleOptimizer;
 import org.pamadam.state.Checkpoint;
 import org.pamadam.state.CheckpointException;
 
-/** Trains with DJL on the PyTorch CPU engine, with this project's DJL optimizers. */
+/**
+ * Trains with DJL on the PyTorch CPU engine, with this project's DJL optimizers.
+ *
+ * <p>For measuring only: the system property {@code pamadam.djl.builtin} replaces this project's
+ * optimizer with one of DJL's own in the same loop, {@code adam} (DJL's {@code Adam} at the run's
+ * lr, default betas and eps: the floor of the optimizer's share of an epoch) or {@code none} (an
+ * optimizer that updates nothing: what DJL's parameter store costs alone). Such a run takes no
+ * recipe option and saves no checkpoint; its metrics say nothing about the optimizer named.
+ */
 public final class DjlTraining implements TrainingEngine {
+    /** The system property that selects one of DJL's own optimizers (see the class description). */
+    public static final String BUILTIN = "pamadam.djl.builtin";
     private final Models.Init init;
 
     /** With DJL's default initialisation. */
@@ -46,6 +56,10 @@ public final class DjlTraining implements TrainingEngine {
         Model model = Model.newInstance("study-" + spec.model(), Device.cpu());
         model.setBlock(Models.build(spec.model(), init));
         Recipe recipe = spec.recipe();
+        String builtin = System.getProperty(BUILTIN);
+        if (builtin != null) {
+            return openBuiltin(builtin, spec, data, model);
+        }
         RuleOptimizer.Builder builder = RuleOptimizer.forRule(recipe.rule(spec.optimizer(), spec.lr()));
         if (recipe.noTrustRatio() != null) {
             builder.optNoAdapt(plainStepRegex(recipe.noTrustRatio(), model.getBlock()));
@@ -71,6 +85,49 @@ public final class DjlTraining implements TrainingEngine {
         // the accumulation window need it too.
         optimizer.bind(model.getBlock());
         return new DjlSession(spec, data, model, trainer, optimizer);
+    }
+
+    private static Session openBuiltin(String name, RunSpec spec, FashionMnist.Data data, Model model) {
+        if (!spec.recipe().equals(Recipe.NONE)) {
+            model.close();
+            throw new IllegalArgumentException("-D" + BUILTIN + "=" + name + " runs DJL's own optimizer, which takes"
+                    + " no recipe option (schedule, clipping, accumulation, weight decay, ratio clamp)");
+        }
+        ai.djl.training.optimizer.Optimizer builtin;
+        switch (name) {
+            case "adam":
+                builtin = ai.djl.training.optimizer.Optimizer.adam()
+                        .optLearningRateTracker(ai.djl.training.tracker.Tracker.fixed((float) spec.lr())).build();
+                break;
+            case "none":
+                builtin = new NoUpdate();
+                break;
+            default:
+                model.close();
+                throw new IllegalArgumentException("-D" + BUILTIN + " must be adam or none, got '" + name + "'");
+        }
+        Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+                .optOptimizer(builtin).optDevices(new Device[] {Device.cpu()}));
+        trainer.initialize(Models.inputShape(spec.model(), spec.batchSize()));
+        return new DjlSession(spec, data, model, trainer, null);
+    }
+
+    /** An optimizer that updates nothing (and zeroes nothing): DJL's parameter store alone. */
+    static final class NoUpdate extends ai.djl.training.optimizer.Optimizer {
+        NoUpdate() {
+            super(new Builder());
+        }
+
+        @Override
+        public void update(String parameterId, NDArray weight, NDArray grad) {
+        }
+
+        static final class Builder extends OptimizerBuilder<Builder> {
+            @Override
+            protected Builder self() {
+                return this;
+            }
+        }
     }
 
     /**
@@ -133,9 +190,11 @@ public final class DjlTraining implements TrainingEngine {
             }
             // A window the epoch's batch count does not fill is stepped with the batches it has, so
             // an epoch ends on a whole optimizer step (Recipe.optimizerSteps counts it).
-            long t0 = System.nanoTime();
-            optimizer.flush();
-            optNanos += System.nanoTime() - t0;
+            if (optimizer != null) {
+                long t0 = System.nanoTime();
+                optimizer.flush();
+                optNanos += System.nanoTime() - t0;
+            }
             double seconds = (System.nanoTime() - start) / 1e9;
             double[] test = evaluate(data.test());
             return new EpochMetrics(spec, epoch, lossSum / n, test[0], test[1], seconds,
@@ -178,6 +237,9 @@ public final class DjlTraining implements TrainingEngine {
 
         @Override
         public Snapshot save() throws java.io.IOException {
+            if (optimizer == null) {
+                throw new IllegalStateException("-D" + BUILTIN + ": DJL's own optimizer saves no checkpoint");
+            }
             // Values by parameter path, in block order. Restoring copies them into the existing
             // arrays, which keeps the arrays the trainer and optimizer hold (and their gradients).
             java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
@@ -196,6 +258,9 @@ public final class DjlTraining implements TrainingEngine {
 
         @Override
         public void restore(Snapshot snapshot) throws java.io.IOException {
+            if (optimizer == null) {
+                throw new IllegalStateException("-D" + BUILTIN + ": DJL's own optimizer restores no checkpoint");
+            }
             org.pamadam.optim.OptimizerState state = Checkpoint.decode(snapshot.optimizer(), "optimizer.state");
             java.util.List<float[]> values = new java.util.ArrayList<>();
             try (java.io.DataInputStream in = new java.io.DataInputStream(
@@ -263,7 +328,7 @@ public final class DjlTraining implements TrainingEngine {
 
         @Override
         public Map<String, Double> lastRatios() {
-            return optimizer.lastRatios(model.getBlock());
+            return optimizer == null ? Map.of() : optimizer.lastRatios(model.getBlock());
         }
 
         @Override
@@ -283,7 +348,9 @@ public final class DjlTraining implements TrainingEngine {
         @Override
         public void close() {
             trainer.close();
-            optimizer.close();
+            if (optimizer != null) {
+                optimizer.close();
+            }
             model.close();
         }
     }
