@@ -22,6 +22,6 @@ for round in 1 2; do
   train none-$round "-Dpamadam.djl.builtin=none" --optimizer adam --epochs 3
   train adam-$round "" --optimizer adam --epochs 3
 done
-java -jar pamadam-bench/target/benchmarks.jar TrainerStepBenchmark -rf json -rff "$out/trainer-step.json" \
+java -jar pamadam-bench/target/benchmarks.jar TrainerStepBenchmark -prof gc -rf json -rff "$out/trainer-step.json" \
   > "$out/trainer-step.log" 2>&1
 uptime >> "$out/machine.txt"

@@ -6,6 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import org.pamadam.optim.StepConstants;
 import org.pamadam.rule.Moments;
+import org.pamadam.rule.Rule;
 import org.pamadam.rule.TrustRatio;
 
 /**
@@ -26,6 +27,32 @@ final class NdStep {
     private static final NDIndex ALL = new NDIndex("...");
 
     private NdStep() {
+    }
+
+    /**
+     * One step of {@code s} on its device: the gradient read as {@code factor * clip(rescale * g /
+     * divisor)} (the divisor: micro-batches of an accumulation window; clip: {@code [-clipGrad,
+     * clipGrad]} when {@code clipGrad > 0}; the factor: the global norm's, last, as the core reads
+     * it), then {@link #apply}, then the weight's own gradient zeroed.
+     */
+    static void step(ParamState s, NDArray weight, NDArray grad, Rule stepRule, float divisor, float rescale,
+                     float clipGrad, float factor) {
+        NDArray g = grad;
+        if (divisor != 1f) {
+            g = g.div(divisor);
+        }
+        if (rescale != 1f) {
+            g = g.mul(rescale);
+        }
+        if (clipGrad > 0f) {
+            g = g.clip(-clipGrad, clipGrad);
+        }
+        if (factor != 1f) {
+            g = g.mul(factor);
+        }
+        apply(StepConstants.of(stepRule, s.steps + 1), weight, g, s, stepRule.maxRatio());
+        s.steps++;
+        HostStep.zeroOwnGradient(weight);
     }
 
     /**

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
-import org.pamadam.optim.StepConstants;
 import org.pamadam.rule.Rule;
 
 /**
@@ -78,14 +77,7 @@ final class StepDriver {
         this.store = store;
     }
 
-    /**
-     * Binds the model's block: from now on each {@code Trainer.step()} is one step of the core over
-     * every parameter of the block (see the class description), parameters are named by their path,
-     * and global-norm clipping and accumulation can run. Call once, after {@code trainer.initialize},
-     * before the first update.
-     *
-     * @throws IllegalStateException after updates without a binding
-     */
+    /** {@link RuleOptimizer#bind}; also reads the block's parameters and their paths once. */
     void bind(Block block) {
         Objects.requireNonNull(block, "block");
         if (bound != block && stepNumber > 0) {
@@ -102,15 +94,7 @@ final class StepDriver {
         boundParams = params.toArray(new Parameter[0]);
     }
 
-    /**
-     * Declares the gradients (parameter id, gradient) of the step about to run, for a caller that is
-     * not a bound {@code Trainer}: the host path then steps them all at once at the last of the
-     * step's {@code update} calls (all or nothing, clipped by the global norm), and the NDArray
-     * path clips with their global norm. The arrays stay the caller's: they are read, never
-     * written. A non-finite global norm on the NDArray path is refused here, before any update.
-     *
-     * @throws IllegalStateException when the previous declared step did not receive all its updates
-     */
+    /** {@link RuleOptimizer#beginStep}: the NDArray path's global norm now, then the step opens. */
     void beginStep(List<Pair<String, NDArray>> gradients) {
         if (bound != null) {
             throw new IllegalStateException("beginStep: this optimizer is bound to a block, whose gradients it reads");
@@ -135,11 +119,7 @@ final class StepDriver {
         stepIndex = taken;
     }
 
-    /**
-     * With {@code optAccumulate}: steps with the micro-batches collected so far (their mean), e.g. at
-     * the end of an epoch whose batch count k does not divide. Returns false (nothing done) when the
-     * window is empty.
-     */
+    /** {@link RuleOptimizer#flush}. */
     boolean flush() {
         if (bound == null || microBatches == 0) {
             return false;
@@ -352,24 +332,7 @@ final class StepDriver {
     // ---- the NDArray path ----
 
     private void ndStep(ParamState s, NDArray weight, NDArray grad, Rule stepRule) {
-        NDArray g = grad;
-        float divisor = bound != null ? windowSize : 1f;
-        if (divisor != 1f) {
-            g = g.div(divisor);
-        }
-        if (rescaleGrad != 1f) {
-            g = g.mul(rescaleGrad);
-        }
-        if (clipGrad > 0f) {
-            g = g.clip(-clipGrad, clipGrad);
-        }
-        float factor = clip.scale();
-        if (factor != 1f) {
-            g = g.mul(factor); // last, as the core reads g * factor
-        }
-        NdStep.apply(StepConstants.of(stepRule, s.steps + 1), weight, g, s, stepRule.maxRatio());
-        s.steps++;
-        HostStep.zeroOwnGradient(weight);
+        NdStep.step(s, weight, grad, stepRule, bound != null ? windowSize : 1f, rescaleGrad, clipGrad, clip.scale());
     }
 
     // ---- per-parameter state ----
