@@ -51,9 +51,10 @@ import org.pamadam.rule.TrustRatio;
  * <p><b>Several devices.</b> DJL's parameter server calls {@code update} once per device with the
  * same summed gradient. Each (parameter, device) pair has its own state, and a step starts only
  * where a pair comes again, so the devices' updates of one parameter belong to one step and its
- * global norm and factor are computed once. The host path is CPU only, and DJL's PyTorch engine
- * maps every CPU device id to the one CPU ({@code cpu(1)} is {@code cpu()}), so this is not tested
- * with two devices here. On several GPUs with a bound block, the norm is measured at the step's
+ * global norm and factor are computed once (tested with a faked second device). Two CPU devices
+ * cannot be had: DJL's PyTorch engine maps every CPU device id to the one CPU, and DJL's
+ * {@code Device.equals} takes any two CPU devices for the same one, so on the CPU (the host path's
+ * only device) there is one device and one state per parameter. On several GPUs with a bound block, the norm is measured at the step's
  * first update, before DJL has summed the later parameters' gradients across devices: with
  * {@code optMaxGradNorm} there, declare each step with {@link #beginStep} and the summed gradients.
  *
@@ -62,6 +63,11 @@ import org.pamadam.rule.TrustRatio;
  * {@code optMaxGradNorm}, on both paths. Bias correction uses each parameter's own step count.
  * Messages name parameters by their path in the bound block (e.g. {@code 02Linear_weight}), else by
  * the id {@code update} was given.
+ *
+ * <p>After warm-up a bound step allocates nothing on the Java heap inside {@code update}, and nor
+ * does a declared step whose gradient arrays are the same as one of the last two steps' (the
+ * caller's +g/-g in turn, say). DJL's parameter server still allocates around the calls: a copy
+ * of each gradient and a new NDArray handle per parameter per step.
  *
  * <p>Close the optimizer when training ends (after the trainer) to free its state:
  * <pre>{@code
