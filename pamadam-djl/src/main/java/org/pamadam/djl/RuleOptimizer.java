@@ -147,6 +147,20 @@ public class RuleOptimizer extends Optimizer implements AutoCloseable {
     }
 
     /**
+     * Runs the bound block's step now, as {@code trainer.step()} would on one device, without DJL's
+     * parameter store: that copies every gradient and makes an NDArray per parameter before its
+     * {@code update} calls, and the host path reads the weights' own gradients instead. A training
+     * loop on one device may call this in place of {@code trainer.step()} (the two may be mixed);
+     * with several devices, use {@code trainer.step()}, which keeps the devices' copies in step.
+     *
+     * @throws IllegalStateException when no block is bound
+     */
+    public synchronized void step() {
+        checkOpen("step");
+        driver.step();
+    }
+
+    /**
      * With {@code optAccumulate}: steps with the micro-batches collected so far (their mean), e.g. at
      * the end of an epoch whose batch count k does not divide. Returns false (nothing done) when the
      * window is empty.

@@ -119,6 +119,35 @@ final class StepDriver {
         stepIndex = taken;
     }
 
+    /** {@link RuleOptimizer#step()}: a bound block's step without DJL's parameter store. */
+    void step() {
+        if (bound == null) {
+            throw new IllegalStateException("step(): no block is bound; call bind(block) once after"
+                    + " trainer.initialize (or let trainer.step() run each step)");
+        }
+        stepNumber++;
+        startBoundStep();
+        if (windowEnds && !windowNd.isEmpty()) {
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                for (ParamState s : windowAll) {
+                    if (!s.host) {
+                        ndStep(s, s.weight, s.weight.getGradient(), rules.forStep(s.adapt, stepIndex));
+                    }
+                }
+            }
+        }
+        // Every parameter took part in this step: the next update (a Trainer.step()) starts a new one.
+        for (Parameter param : boundParams) {
+            if (param.isInitialized()) {
+                ParamState s = store.get(param.getId(), param.getArray().getDevice());
+                if (s != null) {
+                    s.stamp = stepNumber;
+                }
+            }
+        }
+    }
+
     /** {@link RuleOptimizer#flush}. */
     boolean flush() {
         if (bound == null || microBatches == 0) {
@@ -383,13 +412,10 @@ final class StepDriver {
 
     /** The shapes of the bound block's parameters by id, or null without a bound block. */
     Map<String, Shape> boundShapes() {
-        if (bound == null) {
-            return null;
-        }
-        Map<String, Shape> out = new LinkedHashMap<>();
-        for (Pair<String, Parameter> p : bound.getParameters()) {
-            if (p.getValue().isInitialized()) {
-                out.put(p.getValue().getId(), p.getValue().getArray().getShape());
+        Map<String, Shape> out = bound == null ? null : new LinkedHashMap<>();
+        for (Parameter p : boundParams) {
+            if (p.isInitialized()) {
+                out.put(p.getId(), p.getArray().getShape());
             }
         }
         return out;

@@ -183,7 +183,13 @@ public final class DjlTraining implements TrainingEngine {
                         lossSum += loss.getFloat() * size;
                     }
                     long t0 = System.nanoTime();
-                    trainer.step();
+                    if (optimizer != null) {
+                        // One device: the bound optimizer's step, without DJL's parameter store
+                        // (which would copy every gradient first, for nothing the host path reads).
+                        optimizer.step();
+                    } else {
+                        trainer.step();
+                    }
                     optNanos += System.nanoTime() - t0;
                 }
                 progress.batch(b + 1, batches, lossSum / Math.min(n, from + size), from + size);
