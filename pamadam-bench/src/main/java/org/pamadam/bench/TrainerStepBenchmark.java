@@ -37,7 +37,9 @@ import org.pamadam.djl.PamAdam;
  * {@code none}: an optimizer whose {@code update} does nothing, so what remains is DJL's own
  * parameter store (it fetches each gradient, copies it and closes the copies); {@code djl-adam}:
  * DJL's built-in Adam (the floor of a fused native update); {@code pamadam}: this project's
- * optimizer bound to the block (one core step over the six tensors at the first update).
+ * optimizer bound to the block (one core step over the six tensors at the first update);
+ * {@code pamadam-direct}: the same, stepped by {@code PamAdam.step()} instead of the trainer, so
+ * without DJL's parameter store (as {@code pamadam train --engine djl} steps).
  * Every optimizer zeroes the gradients, so each op first writes the recorded gradients back (half
  * the ops negated, so the weights stay bounded): left at zero, the moments decay into subnormal
  * floats and every optimizer slows down many times. That write is the same for all three, and is
@@ -52,7 +54,7 @@ import org.pamadam.djl.PamAdam;
         "-Dai.djl.pytorch.num_threads=1", "-Dai.djl.pytorch.num_interop_threads=1"})
 public class TrainerStepBenchmark {
 
-    @Param({"none", "djl-adam", "pamadam"})
+    @Param({"none", "djl-adam", "pamadam", "pamadam-direct"})
     public String optimizer;
 
     private Model model;
@@ -76,7 +78,8 @@ public class TrainerStepBenchmark {
         switch (optimizer) {
             case "none": opt = new NoUpdate(); break;
             case "djl-adam": opt = Optimizer.adam().build(); break;
-            case "pamadam": opt = PamAdam.builder().optThreads(1).build(); break;
+            case "pamadam":
+            case "pamadam-direct": opt = PamAdam.builder().optThreads(1).build(); break;
             default: throw new IllegalArgumentException("unknown optimizer '" + optimizer + "'");
         }
         trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()).optOptimizer(opt));
@@ -117,7 +120,11 @@ public class TrainerStepBenchmark {
             gradients.get(i).set(values.get(i)); // what backward would have left there
         }
         flip = !flip;
-        trainer.step();
+        if (optimizer.equals("pamadam-direct")) {
+            ((PamAdam) opt).step(); // the same step without DJL's parameter store
+        } else {
+            trainer.step();
+        }
     }
 
     @TearDown(Level.Trial)
