@@ -8,7 +8,6 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -39,10 +38,8 @@ final class StepDriver {
     /** The core over every host parameter of a bound block or declared step. */
     private HostStep shared;
     private Block bound;
-    /** Parameter id to its path in the bound block. */
-    private final Map<String, String> pathOf = new LinkedHashMap<>();
-    /** The bound block's parameters, in block order (read once: the block builds a new list each time). */
-    private Parameter[] boundParams = new Parameter[0];
+    /** The bound block's parameters and their paths. */
+    private final BoundBlock block = new BoundBlock();
     /** The states of the window being stepped: all, on the host path, and the NDArray path's gradients (reused). */
     private final List<ParamState> windowAll = new ArrayList<>();
     private final List<ParamState> windowHost = new ArrayList<>();
@@ -85,13 +82,7 @@ final class StepDriver {
                     + " already run " + stepNumber + " steps unbound)");
         }
         bound = block;
-        pathOf.clear();
-        List<Parameter> params = new ArrayList<>();
-        for (Pair<String, Parameter> p : block.getParameters()) {
-            pathOf.put(p.getValue().getId(), p.getKey());
-            params.add(p.getValue());
-        }
-        boundParams = params.toArray(new Parameter[0]);
+        this.block.read(block);
     }
 
     /** {@link RuleOptimizer#beginStep}: the NDArray path's global norm now, then the step opens. */
@@ -100,7 +91,7 @@ final class StepDriver {
             throw new IllegalStateException("beginStep: this optimizer is bound to a block, whose gradients it reads");
         }
         if (declared.open() && !declared.complete()) {
-            throw new IllegalStateException("the step declared before got no update for " + names(declared.missing()));
+            throw new IllegalStateException("the step declared before got no update for " + block.names(declared.missing()));
         }
         if (clip.active()) {
             List<Pair<String, NDArray>> nd = new ArrayList<>();
@@ -138,7 +129,7 @@ final class StepDriver {
             }
         }
         // Every parameter took part in this step: the next update (a Trainer.step()) starts a new one.
-        for (Parameter param : boundParams) {
+        for (Parameter param : block.parameters()) {
             if (param.isInitialized()) {
                 ParamState s = store.get(param.getId(), param.getArray().getDevice());
                 if (s != null) {
@@ -275,7 +266,7 @@ final class StepDriver {
         windowAll.clear();
         windowHost.clear();
         windowNd.clear();
-        for (Parameter param : boundParams) {
+        for (Parameter param : block.parameters()) {
             NDArray w = param.isInitialized() ? param.getArray() : null;
             if (w == null || !param.requiresGradient() || !w.hasGradient()) {
                 continue;
@@ -373,16 +364,7 @@ final class StepDriver {
 
     /** The parameter's path in the bound block, else its id. */
     String nameOf(String parameterId) {
-        String path = pathOf.get(parameterId);
-        return path == null ? parameterId : path;
-    }
-
-    private String names(List<String> ids) {
-        List<String> out = new ArrayList<>();
-        for (String id : ids) {
-            out.add("'" + nameOf(id) + "'");
-        }
-        return String.join(", ", out);
+        return block.nameOf(parameterId);
     }
 
     // ---- what the facade reads ----
@@ -412,13 +394,7 @@ final class StepDriver {
 
     /** The shapes of the bound block's parameters by id, or null without a bound block. */
     Map<String, Shape> boundShapes() {
-        Map<String, Shape> out = bound == null ? null : new LinkedHashMap<>();
-        for (Parameter p : boundParams) {
-            if (p.isInitialized()) {
-                out.put(p.getId(), p.getArray().getShape());
-            }
-        }
-        return out;
+        return bound == null ? null : block.shapes();
     }
 
     void close() {
