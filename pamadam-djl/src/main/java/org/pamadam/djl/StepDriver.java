@@ -117,21 +117,23 @@ final class StepDriver {
                     + " trainer.initialize (or let trainer.step() run each step)");
         }
         stepNumber++;
-        startBoundStep();
-        if (windowEnds && !windowNd.isEmpty()) {
-            try (NDScope scope = new NDScope()) {
-                scope.suppressNotUsedWarning();
-                for (ParamState s : windowAll) {
-                    if (!s.host) {
-                        ndStep(s, s.weight, s.weight.getGradient(), rules.forStep(s.adapt, stepIndex));
+        try {
+            startBoundStep();
+            if (windowEnds && !windowNd.isEmpty()) {
+                try (NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    for (ParamState s : windowAll) {
+                        if (!s.host) {
+                            ndStep(s, s.weight, s.weight.getGradient(), rules.forStep(s.adapt, stepIndex));
+                        }
                     }
                 }
             }
-        }
-        // Every parameter took part in this step: the next update (a Trainer.step()) starts a new one.
-        for (Parameter param : block.parameters()) {
-            if (param.isInitialized()) {
-                ParamState s = store.get(param.getId(), param.getArray().getDevice());
+        } finally {
+            // Every parameter took part in this step, taken or refused: the next update (a
+            // Trainer.step()) starts a new one.
+            for (Parameter param : block.parameters()) {
+                ParamState s = param.isInitialized() ? store.get(param.getId(), param.getArray().getDevice()) : null;
                 if (s != null) {
                     s.stamp = stepNumber;
                 }

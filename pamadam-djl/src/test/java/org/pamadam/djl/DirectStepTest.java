@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDArray;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.pamadam.optim.NonFiniteGradientException;
 
 /**
  * {@link RuleOptimizer#step()} is {@code trainer.step()} without DJL's parameter store: two equal
@@ -49,6 +51,24 @@ class DirectStepTest {
             }
             assertEquals(host, b.usesHostKernel(direct.id(0)));
             assertTrue(b.lastGradNorm() > 0.5, "the clip bit: " + b.lastGradNorm());
+        }
+    }
+
+    @Test
+    void aTrainerStepAfterARefusedDirectStepIsAStepOfItsOwn() {
+        try (PamAdam optimizer = PamAdam.builder().build(); Mlp mlp = new Mlp(optimizer, 29)) {
+            mlp.backward();
+            int last = mlp.parameters().size() - 1;
+            try (NDArray g = mlp.parameters().get(last).getValue().getArray().getGradient()) {
+                java.nio.ByteBuffer memory = g.toByteBuffer(true).order(java.nio.ByteOrder.nativeOrder());
+                memory.putFloat(0, Float.POSITIVE_INFINITY); // where backward would have put it
+            }
+            assertThrows(NonFiniteGradientException.class, optimizer::step);
+            assertEquals(0, optimizer.stepCount());
+            mlp.backward();
+            mlp.trainer.step();
+            assertEquals(1, optimizer.stepCount(), "the trainer's step was taken");
+            assertEquals(1, optimizer.stepCount(mlp.id(0)));
         }
     }
 
