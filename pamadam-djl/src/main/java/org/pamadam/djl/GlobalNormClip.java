@@ -34,7 +34,8 @@ final class GlobalNormClip {
      */
     void begin(List<Pair<String, NDArray>> gradients, float divisor, float rescale, float clip) {
         double sumSquares = 0;
-        for (Pair<String, NDArray> g : gradients) {
+        for (int i = 0; i < gradients.size(); i++) { // indexed: an empty list (all on the host path) allocates nothing
+            Pair<String, NDArray> g = gradients.get(i);
             // Per-tensor norm in float32 or wider whatever the dtype, then the norm of the norms, as torch.
             NDArray read = NdStep.wide(g.getValue());
             if (divisor != 1f) {

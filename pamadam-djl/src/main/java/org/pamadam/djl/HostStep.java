@@ -226,6 +226,17 @@ final class HostStep implements AutoCloseable {
     }
 
     /**
+     * Whether the host path can read {@code grad} in place: one of the two arrays last given to the
+     * host state {@code s} (null: not known yet), else probed.
+     */
+    static boolean readable(ParamState s, NDArray grad) {
+        if (s != null && s.host && (grad == s.givenGrad || grad == s.otherGrad)) {
+            return true;
+        }
+        return TensorMemory.viewable(grad);
+    }
+
+    /**
      * Points {@code s} at its weight's own gradient. The view is kept across steps, and holding the
      * gradient's handle keeps that memory alive. The last step left it all zero: where PyTorch has
      * since put the gradient in new memory, nothing writes the old memory again, so a view that

@@ -94,15 +94,20 @@ final class StepDriver {
             throw new IllegalStateException("the step declared before got no update for " + block.names(declared.missing()));
         }
         if (clip.active()) {
-            List<Pair<String, NDArray>> nd = new ArrayList<>();
-            for (Pair<String, NDArray> g : gradients) {
-                if (!(hostKernel && TensorMemory.viewable(g.getValue()))) {
-                    nd.add(new Pair<>(nameOf(g.getKey()), g.getValue()));
+            windowNd.clear();
+            for (int i = 0; i < gradients.size(); i++) {
+                Pair<String, NDArray> g = gradients.get(i);
+                if (!(hostKernel && HostStep.readable(store.first(g.getKey()), g.getValue()))) {
+                    windowNd.add(new Pair<>(nameOf(g.getKey()), g.getValue()));
                 }
             }
-            try (NDScope scope = new NDScope()) {
-                scope.suppressNotUsedWarning();
-                clip.begin(nd, 1f, rescaleGrad, clipGrad);
+            if (windowNd.isEmpty()) {
+                clip.begin(windowNd, 1f, rescaleGrad, clipGrad);
+            } else {
+                try (NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    clip.begin(windowNd, 1f, rescaleGrad, clipGrad);
+                }
             }
         }
         declared.begin(gradients);
