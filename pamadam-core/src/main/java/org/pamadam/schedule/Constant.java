@@ -4,6 +4,7 @@ package org.pamadam.schedule;
 public record Constant() implements Schedule {
     @Override
     public double lr(double baseLr, long t) {
+        Linear.requireStep(t);
         return baseLr;
     }
 

@@ -61,6 +61,9 @@ class ScheduleTest {
         refused("schedule step must be >= 0, got -1", () -> Schedule.warmup(4, 0.25).lr(1, -1));
         refused("schedule step must be >= 0, got -1", () -> Schedule.step(3, 0.5).lr(1, -1));
         refused("schedule step must be >= 0, got -1", () -> Schedule.exponential(0.5).lr(1, -1));
+        refused("schedule step must be >= 0, got -1", () -> Schedule.constant().lr(1, -1));
+        refused("schedule step must be >= 0, got -1", () -> Schedule.cosine(10, 0).lr(1, -1));
+        assertEquals(0.25, Schedule.constant().lr(0.25, 0), 0);
         // Sequential checks the step itself: its first part here (constant) would not
         refused("schedule step must be >= 0, got -2",
                 () -> Schedule.sequential(List.of(Schedule.constant(), Schedule.constant()), List.of(4L)).lr(1, -2));
