@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.pamadam.TestData;
+import org.pamadam.rule.Decay;
+import org.pamadam.rule.Moments;
 import org.pamadam.rule.Rule;
 import org.pamadam.rule.TrustRatio;
 
@@ -22,7 +24,12 @@ import org.pamadam.rule.TrustRatio;
 class KernelWidthsTest {
     private static final Rule[] RULES = {Rule.pamAdam().lr(0.01).weightDecay(0.1).build(),
         Rule.adam().weightDecay(0.01).build(), Rule.adamW().build(), Rule.lamb().weightDecay(0.05).build(),
-        Rule.sgd().weightDecay(1e-3).build(), Rule.pamAdam().adapt(false).build()};
+        Rule.sgd().weightDecay(1e-3).build(), Rule.pamAdam().adapt(false).build(),
+        // Combinations no preset makes but Rule allows: L2 decay under a trust ratio (the gradient's decay
+        // term in the ratio loops), and decoupled decay with momentum (the decay factor in SGD's loop).
+        new Rule("pamadam-l2", Moments.ADAM, Decay.L2_GRADIENT, TrustRatio.MEAN_ABS, 0.01, 0.9, 0.999, 1e-8, 0.1, true),
+        new Rule("lamb-l2", Moments.ADAM, Decay.L2_GRADIENT, TrustRatio.L2_NORM, 0.01, 0.9, 0.999, 1e-6, 0.05, true),
+        new Rule("sgdw", Moments.MOMENTUM, Decay.DECOUPLED, TrustRatio.NONE, 0.1, 0.9, 0.999, 0, 0.5, true)};
 
     /** scalar, then every vector width up to this CPU's widest. */
     static List<Kernel> kernels() {
@@ -178,6 +185,65 @@ class KernelWidthsTest {
             sum += x[k];
         }
         return sum;
+    }
+
+    @Test
+    void everyKernelIsNamedByTheNameThatSelectsIt() {
+        assertEquals("scalar", Kernels.named("scalar").name());
+        for (int bits = 128; bits <= Kernels.widestBits(); bits *= 2) {
+            assertEquals("vector-" + bits, Kernels.named("vector-" + bits).name());
+            try (Optimizer opt = Optimizer.builder().kernel("vector-" + bits)
+                    .group(Rule.adam().build(), List.of(Param.of("w", new float[1]))).build()) {
+                assertEquals("vector-" + bits, opt.kernelName());
+            }
+        }
+        assertEquals("scalar", new TensorStep("scalar").kernelName());
+        // the JVM's default: the widest kernel, then why
+        assertTrue(Optimizer.defaultKernel().startsWith("vector-" + Kernels.widestBits() + " ("),
+                Optimizer.defaultKernel());
+        assertTrue(Optimizer.defaultKernel().endsWith(")"), Optimizer.defaultKernel());
+        List<String> all = new ArrayList<>(List.of("scalar"));
+        for (int bits = 128; bits <= Kernels.widestBits(); bits *= 2) {
+            all.add("vector-" + bits);
+        }
+        assertEquals(all, Optimizer.availableKernels());
+    }
+
+    /**
+     * A NaN or infinite gradient anywhere in the range, in the vector part as in the tail, makes the
+     * measured sums non-finite on every kernel and memory kind, for rules with and without a trust
+     * ratio; finite gradients give finite sums.
+     */
+    @Test
+    void aNonFiniteGradientAnywhereMakesTheSumsNonFinite() {
+        List<Kernel> kernels = kernels();
+        SplittableRandom rnd = new SplittableRandom(11);
+        int n = 70;
+        for (Rule rule : new Rule[] {Rule.adam().build(), Rule.sgd().build(), Rule.pamAdam().build()}) {
+            Coefficients c = new Coefficients().prepare(rule, 1);
+            for (int bad : new int[] {0, 5, 37, 65}) {
+                for (float value : new float[] {Float.NaN, Float.POSITIVE_INFINITY}) {
+                    float[] p = TestData.gaussian(rnd, n, 1);
+                    float[] g = TestData.gaussian(rnd, n, 0.1);
+                    float[] m = new float[n];
+                    float[] v = new float[n];
+                    for (Kernel k : kernels) {
+                        String at = rule.name() + " " + k.name() + " g[" + bad + "] = " + value;
+                        double[] sums = new double[2];
+                        g[bad] = 0.5f;
+                        k.measure(c, p, g, m, v, 0, n, sums, 0);
+                        assertTrue(Double.isFinite(sums[0]) && Double.isFinite(sums[1]), at + " (finite)");
+                        g[bad] = value;
+                        k.measure(c, p, g, m, v, 0, n, sums, 0);
+                        assertTrue(!Double.isFinite(sums[0] + sums[1]), at + " heap");
+                        double[] direct = new double[2];
+                        k.measure(c, TestData.direct(p, 0), TestData.direct(g, 0), TestData.direct(m, 0),
+                                TestData.direct(v, 0), 0, n, direct, 0);
+                        assertTrue(!Double.isFinite(direct[0] + direct[1]), at + " direct");
+                    }
+                }
+            }
+        }
     }
 
     @Test

@@ -125,4 +125,46 @@ class AtomicWriteTest {
         Checkpoint.writeAtomically(file, NEW);
         assertArrayEquals(NEW, Files.readAllBytes(file));
     }
+
+    @Test
+    void aFolderWhoseFileSystemCannotBeReadIsNamedUnknown() throws IOException {
+        Path sub = Files.createDirectories(dir.resolve("gone"));
+        Path file = sub.resolve("opt.ckpt");
+        // the move fails as on a file system without atomic rename, and the folder is gone by then
+        Checkpoint.ops = new Checkpoint.FileOps() {
+            @Override
+            public void force(FileChannel ch) throws IOException {
+                Checkpoint.REAL_OPS.force(ch);
+            }
+
+            @Override
+            public void moveAtomically(Path from, Path to) throws IOException {
+                Files.delete(from);
+                Files.delete(sub);
+                throw new AtomicMoveNotSupportedException(from.toString(), to.toString(), "not here");
+            }
+
+            @Override
+            public void syncDirectory(Path d) throws IOException {
+                Checkpoint.REAL_OPS.syncDirectory(d);
+            }
+        };
+        IOException e = assertThrows(IOException.class, () -> Checkpoint.writeAtomically(file, NEW));
+        assertTrue(e.getMessage().contains("the file system of " + sub.toAbsolutePath() + " (file system unknown: "
+                + sub.toAbsolutePath()), e.getMessage());
+        assertTrue(e.getMessage().contains("cannot rename atomically; not saving there"), e.getMessage());
+    }
+
+    @Test
+    void theRealSyncsReportTheirFailures() throws IOException {
+        // a channel that can no longer be forced: the real file sync passes its failure on
+        FileChannel closed = FileChannel.open(Files.createFile(dir.resolve("f")), java.nio.file.StandardOpenOption.WRITE);
+        closed.close();
+        assertThrows(java.nio.channels.ClosedChannelException.class, () -> Checkpoint.REAL_OPS.force(closed));
+        // a folder that cannot be opened: the real folder sync fails (outside Windows, where it is skipped)
+        if (!System.getProperty("os.name", "").startsWith("Windows")) {
+            assertThrows(java.nio.file.NoSuchFileException.class,
+                    () -> Checkpoint.REAL_OPS.syncDirectory(dir.resolve("missing")));
+        }
+    }
 }

@@ -115,4 +115,51 @@ class CheckpointEdgesTest {
         assertArrayEquals(new float[] {0.125f}, back.groups().get(0).tensors().get(1).v());
         assertEquals(4, back.steps());                                  // the largest tensor step
     }
+
+    /** The payload of a one-tensor state ("w", shape [2], m {1, 2}, v {3, 4}) and where its tensor record starts. */
+    private static byte[] oneTensorPayload() {
+        OptimizerState.Tensor w = new OptimizerState.Tensor("w", new int[] {2}, 3, 0.5, new float[] {1, 2},
+                new float[] {3, 4}, 0);
+        byte[] file = Checkpoint.encode(new OptimizerState(
+                List.of(new OptimizerState.Group(Rule.adam().build(), List.of(w))), 0, 1.0, 3));
+        return Arrays.copyOfRange(file, HEADER, file.length - 4);
+    }
+
+    /** The offset just after the tensor's name (u32 length 1, 'w'): where its rank is. */
+    private static int rankOffset(byte[] payload) {
+        byte[] name = concat(ints(1), new byte[] {'w'});
+        for (int i = 0; i + name.length <= payload.length; i++) {
+            if (Arrays.equals(Arrays.copyOfRange(payload, i, i + name.length), name)) {
+                return i + name.length;
+            }
+        }
+        throw new AssertionError("no tensor name in the payload");
+    }
+
+    @Test
+    void aRankOrArrayLongerThanTheBytesLeftIsRefusedAsImplausibleNotAsAnEnd() {
+        byte[] payload = oneTensorPayload();
+        int rank = rankOffset(payload);
+        // rank 4 with 8 bytes left: its dimensions would need 16
+        assertEquals("f: malformed payload in tensor 'w' (group 1, tensor 1): implausible rank 4 (8 bytes left)",
+                refusal(seal(3, concat(Arrays.copyOf(payload, rank), concat(ints(4), new byte[8])))));
+        // rank 1, dimension 2, step, ratio, clamped (32 bytes), then m of 4 floats with 8 bytes left
+        int mLength = rank + 4 + 4 + 8 + 8 + 8;
+        assertEquals("f: malformed payload in tensor 'w' (group 1, tensor 1): array of 4 floats exceeds the file",
+                refusal(seal(3, concat(Arrays.copyOf(payload, mLength), concat(ints(4), new byte[8])))));
+    }
+
+    @Test
+    void anArrayEndingExactlyAtTheEndIsReadAndWhatFollowsRunsOut() {
+        byte[] payload = oneTensorPayload();
+        int mLength = rankOffset(payload) + 4 + 4 + 8 + 8 + 8;
+        // m (2 floats) is the last thing in the payload: read whole, then v's length runs out
+        assertEquals("f: malformed payload in tensor 'w' (group 1, tensor 1): unexpected end",
+                refusal(seal(3, Arrays.copyOf(payload, mLength + 4 + 8))));
+        // v (2 floats) is the last thing: read whole, then the trailer runs out
+        assertEquals("f: malformed payload in trailer (skipped steps, maxGradNorm, optimizer steps): unexpected end",
+                refusal(seal(3, Arrays.copyOf(payload, mLength + 4 + 8 + 4 + 8))));
+        // and the whole payload is the state itself
+        assertEquals(payload.length, mLength + 4 + 8 + 4 + 8 + 8 + 8 + 8);
+    }
 }
