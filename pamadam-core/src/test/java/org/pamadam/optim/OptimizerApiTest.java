@@ -216,4 +216,27 @@ class OptimizerApiTest {
             }
         }
     }
+
+    @Test
+    void aClosedOptimizerRefusesToLoadAState() {
+        Param a = Param.of("a", new float[] {1});
+        Optimizer opt = Optimizer.builder().group(plainSgd(0.1), List.of(a)).build();
+        OptimizerState state = opt.state();
+        opt.close();
+        assertEquals("optimizer is closed", assertThrows(IllegalStateException.class, () -> opt.load(state)).getMessage());
+        assertEquals("optimizer is closed",
+                assertThrows(IllegalStateException.class, () -> opt.loadKeepingRules(state)).getMessage());
+        assertEquals("optimizer is closed", assertThrows(IllegalStateException.class, opt::step).getMessage());
+    }
+
+    @Test
+    void accumulationCountsItsWindowAndNeedsAnOptimizerToStep() {
+        assertEquals(3, Accumulation.checkK(3));
+        assertEquals(1, Accumulation.checkK(1));
+        Accumulation perTensor = new Accumulation(4, new int[] {2});
+        assertEquals(4, perTensor.k());
+        String msg = "this accumulation has no optimizer: use add/endMicroBatch/mean";
+        assertEquals(msg, assertThrows(IllegalStateException.class, perTensor::flush).getMessage());
+        assertEquals(msg, assertThrows(IllegalStateException.class, perTensor::step).getMessage());
+    }
 }
