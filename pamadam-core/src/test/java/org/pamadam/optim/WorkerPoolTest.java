@@ -49,6 +49,18 @@ class WorkerPoolTest {
         }
     }
 
+    @Test
+    void aFailingTasksErrorIsRethrownAsItself() {
+        try (WorkerPool pool = new WorkerPool(3)) {
+            AssertionError e = assertThrows(AssertionError.class, () -> pool.run(10, i -> {
+                if (i == 3) {
+                    throw new AssertionError("task 3");
+                }
+            }));
+            assertEquals("task 3", e.getMessage());
+        }
+    }
+
     /**
      * With both tasks claimed and one blocked, the caller must end up parked on the pool (not spinning
      * or yielding, which stay RUNNABLE) until the worker is done, and be woken by the last task's end.
