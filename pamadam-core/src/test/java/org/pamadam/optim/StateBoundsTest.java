@@ -129,6 +129,24 @@ class StateBoundsTest {
     }
 
     @Test
+    void anOverrideKeepsNoEmptyGroupAndOneThatMatchesNothingChangesNothing() {
+        Param a = Param.of("a", new float[] {1f});
+        Param b = Param.of("b", new float[] {2f});
+        Rule rule = Rule.pamAdam().build();
+        try (Optimizer none = Optimizer.builder().group(rule, List.of(a, b)).override("nothing", r -> r.adapt(false))
+                .build()) {
+            assertEquals(1, none.groupCount());
+            assertEquals(rule, none.rule(0));
+        }
+        try (Optimizer all = Optimizer.builder().group(rule, List.of(a, b)).override(".*", r -> r.adapt(false))
+                .build()) {
+            assertEquals(1, all.groupCount(), "the emptied group is gone");
+            assertEquals(rule.toBuilder().adapt(false).build(), all.rule(0));
+            assertEquals(List.of(a, b), all.params(0));
+        }
+    }
+
+    @Test
     void theReferenceStepReturnsItsRatioAndMovesByIt() {
         // First step: m/(1-b1) = g, v/(1-b2) = g^2, so step = g / (|g| + eps), about sign(g);
         // ratio = mean|p| / mean|step| = 1.5; p' = p - lr * ratio * step.
