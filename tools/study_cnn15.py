@@ -6,7 +6,6 @@ at 1e-2, one seed, batch 128, constant lr, DJL's initialisation.
   python3 tools/study_cnn15.py table   # from docs/results/cnn15-*-metrics.csv
   python3 tools/study_cnn15.py plot    # docs/results/cnn15.png
 """
-import argparse
 import os
 import statistics
 import sys
@@ -84,10 +83,7 @@ def plot(args):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("mode", choices=["run", "table", "plot"])
-    args = ap.parse_args()
-    {"run": run, "table": table, "plot": plot}[args.mode](args)
+    S.run_mode(__doc__, {"run": run, "table": table, "plot": plot})
 
 
 if __name__ == "__main__":

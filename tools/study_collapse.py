@@ -10,7 +10,6 @@ every step (`--log-tensors`) until the run ends or collapses.
 Configurations: pamadam; pamadam --max-ratio 1 (the clamp); pamadam with a plain step (ratio 1) on the
 last layer (--no-trust-ratio '05Linear_weight|05Linear_bias'); lamb; adam (the baseline).
 """
-import argparse
 import csv
 import gzip
 import os
@@ -183,10 +182,7 @@ def plot(args):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("mode", choices=["run", "table", "plot"])
-    args = ap.parse_args()
-    {"run": run, "table": table, "plot": plot}[args.mode](args)
+    S.run_mode(__doc__, {"run": run, "table": table, "plot": plot})
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@
   python3 tools/study_grid.py table [EPOCH]  # from docs/results/grid-mlp-metrics.csv (default: last epoch)
   python3 tools/study_grid.py plot           # docs/results/grid-mlp.png
 """
-import argparse
 import os
 import statistics
 import sys
@@ -80,11 +79,8 @@ def plot(args):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("mode", choices=["run", "table", "plot"])
-    ap.add_argument("epoch", nargs="?", type=int)
-    args = ap.parse_args()
-    {"run": run, "table": table, "plot": plot}[args.mode](args)
+    S.run_mode(__doc__, {"run": run, "table": table, "plot": plot},
+               lambda ap: ap.add_argument("epoch", nargs="?", type=int))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ PAMAdam and LAMB at lr 1e-3, 1 seed, 3 epochs, batch 128, DJL's initialisation.
   python3 tools/study_ratios.py table   # from docs/results/ratios-mlp.csv
   python3 tools/study_ratios.py plot    # docs/results/ratios-mlp.png (tools/plot_study.py ratios)
 """
-import argparse
 import csv
 import gzip
 import os
@@ -56,10 +55,7 @@ def plot(args):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("mode", choices=["run", "table", "plot"])
-    args = ap.parse_args()
-    {"run": run, "table": table, "plot": plot}[args.mode](args)
+    S.run_mode(__doc__, {"run": run, "table": table, "plot": plot})
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@
   python3 tools/study_recipes.py table   # from docs/results/rec-*-metrics.csv and grid-mlp-metrics.csv
   python3 tools/study_recipes.py plot    # docs/results/recipes.png
 """
-import argparse
 import os
 import statistics
 import sys
@@ -117,10 +116,7 @@ def plot(args):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("mode", choices=["run", "table", "plot"])
-    args = ap.parse_args()
-    {"run": run, "table": table, "plot": plot}[args.mode](args)
+    S.run_mode(__doc__, {"run": run, "table": table, "plot": plot})
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ scheme (torch's) trained by `./pamadam compare --init torch` and by tools/torch_
   python3 tools/study_side.py table   # the tables, from docs/results/side-*-metrics.csv
   python3 tools/study_side.py plot    # docs/results/side-mlp.png, side-cnn.png (tools/plot_study.py side)
 """
-import argparse
 import os
 import statistics
 import subprocess
@@ -78,10 +77,7 @@ def plot(args):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("mode", choices=["run", "table", "plot"])
-    args = ap.parse_args()
-    {"run": run, "table": table, "plot": plot}[args.mode](args)
+    S.run_mode(__doc__, {"run": run, "table": table, "plot": plot})
 
 
 if __name__ == "__main__":

@@ -202,6 +202,17 @@ def groups(rows, keys):
     return out
 
 
+def run_mode(doc, modes, arguments=None):
+    """A study script's command line, `SCRIPT MODE`: MODE picks one of `modes` (name to function of the
+    parsed arguments); `arguments(parser)` may add more. The description is the script's first doc line."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("mode", choices=list(modes))
+    if arguments is not None:
+        arguments(ap)
+    args = ap.parse_args()
+    modes[args.mode](args)
+
+
 def main():
     ap = argparse.ArgumentParser(description="add the recipe columns to a metrics.csv")
     ap.add_argument("mode", choices=["annotate"])
