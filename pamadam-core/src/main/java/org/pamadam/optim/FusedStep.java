@@ -27,6 +27,8 @@ final class FusedStep {
     /** Per tensor: the guarded ratio before the clamp, set by a successful {@link #run}. */
     private final double[] ratio;
     private double lastNorm = Double.NaN;
+    /** Whether the running step zeroes each chunk's gradient after pass two (see {@link #run}). */
+    private boolean zeroGrads;
 
     // The fixed plan: segment s is params[segParam[s]] over [segFrom[s], segTo[s]); task k runs
     // segments taskStart[k] .. taskStart[k+1]-1. sums[2s], sums[2s+1] hold segment s's pass-one sums.
@@ -107,9 +109,11 @@ final class FusedStep {
     /**
      * One step over the active tensors, {@code rules[i]} giving tensor i's hyperparameters (its lr
      * already scheduled). Returns -1 when the step was written; otherwise the index of the first tensor
-     * whose gradient (or value) is not finite, and nothing was written.
+     * whose gradient (or value) is not finite, and nothing was written. With {@code zeroGrads}, a
+     * written step also sets every active gradient to +0, each chunk right after pass two has read it
+     * (still in cache), rather than in a later trip through memory; a refused step leaves them.
      */
-    int run(Rule[] rules, double maxGradNorm) {
+    int run(Rule[] rules, double maxGradNorm, boolean zeroGrads) {
         double norm = Double.NaN;
         if (maxGradNorm != Double.POSITIVE_INFINITY) {
             pool.run(taskStart.length - 1, normTask);
@@ -144,6 +148,7 @@ final class FusedStep {
                 return i;
             }
         }
+        this.zeroGrads = zeroGrads;
         pool.run(taskStart.length - 1, applyTask);
         lastNorm = norm;
         return -1;
@@ -199,6 +204,9 @@ final class FusedStep {
             if (active[i]) {
                 applyRange(kernel, coef[i], params[i], moments.mHeap(i), moments.vHeap(i), moments.mDirect(i),
                         moments.vDirect(i), segFrom[s], segTo[s]);
+                if (zeroGrads) {
+                    params[i].zeroGrad(segFrom[s], segTo[s]);
+                }
             }
         }
     }

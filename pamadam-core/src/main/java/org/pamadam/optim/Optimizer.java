@@ -108,7 +108,29 @@ public final class Optimizer implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public boolean step() {
-        return run(-1);
+        return run(-1, false);
+    }
+
+    /**
+     * {@link #step()}, then every gradient it stepped set to +0 in place: torch's {@code step()} then
+     * {@code zero_grad()}, for frameworks whose backward adds into the gradient. Each chunk's gradient
+     * is zeroed right after pass two has read it, while it is still in cache, instead of in a second
+     * trip through memory. A skipped or refused step leaves every gradient as it was, for the caller
+     * to inspect or zero. A direct gradient must be writable: a read-only one is refused before
+     * anything is written.
+     *
+     * @throws NonFiniteGradientException under {@link NonFinitePolicy#REFUSE}; nothing was changed
+     * @throws IllegalStateException after {@link #close()}, or for a read-only gradient buffer
+     */
+    public boolean stepAndZeroGrad() {
+        for (Param p : params) {
+            ByteBuffer g = p.gradBuffer();
+            if (g != null && g.isReadOnly()) {
+                throw new IllegalStateException("parameter '" + p.name() + "': its gradient buffer is read-only, so"
+                        + " stepAndZeroGrad cannot zero it; use step() and zero it yourself");
+            }
+        }
+        return run(-1, true);
     }
 
     /**
@@ -121,7 +143,7 @@ public final class Optimizer implements AutoCloseable {
     public boolean stepTensor(Param tensor) {
         for (int i = 0; i < params.length; i++) {
             if (params[i] == tensor) {
-                return run(i);
+                return run(i, false);
             }
         }
         throw new IllegalArgumentException("parameter '" + (tensor == null ? null : tensor.name())
@@ -129,7 +151,7 @@ public final class Optimizer implements AutoCloseable {
     }
 
     /** A step over every tensor with a gradient ({@code only} -1) or over tensor {@code only}. */
-    private boolean run(int only) {
+    private boolean run(int only, boolean zeroGrads) {
         if (closed) {
             throw new IllegalStateException("optimizer is closed");
         }
@@ -148,9 +170,9 @@ public final class Optimizer implements AutoCloseable {
             return true;
         }
         if (!fused) {
-            return referenceStep(only);
+            return referenceStep(only, zeroGrads);
         }
-        int bad = fusedStep.run(stepRules, maxGradNorm);
+        int bad = fusedStep.run(stepRules, maxGradNorm, zeroGrads);
         if (bad >= 0) {
             return nonFinite(bad);
         }
@@ -172,13 +194,18 @@ public final class Optimizer implements AutoCloseable {
     }
 
     /** The reference path: {@link ReferenceStep} tensor by tensor, after the same all-or-nothing check. */
-    private boolean referenceStep(int only) {
+    private boolean referenceStep(int only, boolean zeroGrads) {
         boolean[] active = fusedStep.activeFlags();
         int bad = ReferenceStep.firstNonFinite(params, active);
         if (bad >= 0) {
             return nonFinite(bad);
         }
         telemetry.lastGradNorm = ReferenceStep.stepAll(params, active, stepRules, telemetry, moments, maxGradNorm);
+        for (int i = 0; i < params.length && zeroGrads; i++) {
+            if (active[i]) {
+                params[i].zeroGrad(0, params[i].size());
+            }
+        }
         if (only < 0) {
             telemetry.stepsTaken++;
         }

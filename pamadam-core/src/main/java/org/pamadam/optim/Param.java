@@ -25,6 +25,8 @@ import java.util.Arrays;
  */
 public final class Param {
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+    /** Read-only zeros for {@link #zeroGrad}; never written. */
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 16);
 
     private final String name;
     private final int[] shape;
@@ -276,6 +278,26 @@ public final class Param {
             gradOffset = offset;
         }
         gradBuffer = gradView;
+    }
+
+    /**
+     * Sets elements {@code [from, to)} of the gradient to +0: the optimizer's fused zeroing, chunk by
+     * chunk right after pass two has read them ({@link Optimizer#stepAndZeroGrad()}).
+     */
+    void zeroGrad(int from, int to) {
+        if (!direct) {
+            Arrays.fill(grad, from, to, 0f);
+            return;
+        }
+        // Bulk copies from a shared all-zero buffer: the absolute put leaves its position alone, so
+        // worker threads may share it.
+        int at = from * Float.BYTES;
+        int end = to * Float.BYTES;
+        while (at < end) {
+            int n = Math.min(end - at, ZEROS.capacity());
+            gradBuffer.put(at, ZEROS, 0, n);
+            at += n;
+        }
     }
 
     /** Removes the gradient: the tensor is skipped by the next step. */

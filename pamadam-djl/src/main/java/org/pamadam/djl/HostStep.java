@@ -155,12 +155,14 @@ final class HostStep implements AutoCloseable {
      * One core step over {@code host}, all or nothing: each gradient prepared (window mean over
      * {@code divisor} micro-batches, rescale, element clip), the core steps, then every gradient is
      * zeroed, the step taken or refused. {@code own}: the gradients are the weights' own (a bound
-     * block), else the caller's arrays last given to each state.
+     * block), which the core zeroes chunk by chunk as it steps ({@link Optimizer#stepAndZeroGrad()});
+     * else the caller's arrays last given to each state, and each weight's own gradient is zeroed here.
      *
      * @param lr the step's learning rate (a tracker's), or NaN for the rule's
      */
     void step(List<ParamState> host, boolean own, float divisor, double lr, Map<String, OptimizerState.Tensor> saved) {
         int n = host.size();
+        boolean zeroed = false;
         try {
             for (int i = 0; i < n; i++) {
                 ParamState s = host.get(i);
@@ -175,13 +177,21 @@ final class HostStep implements AutoCloseable {
             if (!Double.isNaN(lr)) {
                 setLearningRate(lr);
             }
-            core.step();
+            // The core zeroes the own gradients it stepped; a refused or skipped step leaves them to
+            // the loop below.
+            if (own) {
+                zeroed = core.stepAndZeroGrad();
+            } else {
+                core.step();
+            }
         } finally {
             for (int i = 0; i < n; i++) {
                 ParamState s = host.get(i);
                 s.param.clearGrad();
                 if (own) {
-                    TensorMemory.zero(s.ownGradView);
+                    if (!zeroed) {
+                        TensorMemory.zero(s.ownGradView);
+                    }
                 } else {
                     zeroOwnGradient(s.weight);
                 }
