@@ -16,7 +16,8 @@ import org.pamadam.cli.train.DjlTraining;
 /**
  * {@code -Dpamadam.djl.builtin} (for measuring only) runs DJL's own optimizer in the djl engine's
  * loop: {@code none} updates nothing, so the model and its test loss stay as they were; {@code adam}
- * trains; anything else, or a recipe option, is refused with exit 2.
+ * trains; anything else, or a recipe option, is refused with exit 2. {@code -Dpamadam.djl.threads}
+ * sets the optimizer's threads, which change no bit of the training.
  */
 class DjlBuiltinTest {
     static final Path data = Cli.smallData(300, 100);
@@ -27,6 +28,33 @@ class DjlBuiltinTest {
     @AfterEach
     void clear() {
         System.clearProperty(DjlTraining.BUILTIN);
+        System.clearProperty(DjlTraining.THREADS);
+    }
+
+    @Test
+    void theOptimizersThreadsChangeNoBitAndABadCountIsRefused() throws IOException {
+        System.setProperty(DjlTraining.THREADS, "1");
+        List<String> one = pamadam("one");
+        System.setProperty(DjlTraining.THREADS, "3");
+        List<String> three = pamadam("three");
+        for (int col : new int[] {4, 5, 6}) {
+            assertEquals(one.get(col), three.get(col), "metrics.csv column " + col + ", 1 and 3 threads");
+        }
+        System.setProperty(DjlTraining.THREADS, "0");
+        Cli.Outcome zero = Cli.run("train", "--engine", "djl", "--epochs", "1", "--data", data.toString(),
+                "--out", dir.resolve("zero").toString());
+        assertEquals(2, zero.code(), zero.out() + zero.err());
+        assertTrue(zero.err().contains("-Dpamadam.djl.threads=0: expected a whole number of threads >= 1"), zero.err());
+    }
+
+    /** The last metrics.csv row of a 2-epoch pamadam run, split on commas. */
+    private List<String> pamadam(String name) throws IOException {
+        Path out = dir.resolve(name);
+        Cli.Outcome o = Cli.run("train", "--engine", "djl", "--optimizer", "pamadam", "--epochs", "2", "--data",
+                data.toString(), "--out", out.toString());
+        assertEquals(0, o.code(), o.out() + o.err());
+        List<String> csv = Files.readAllLines(out.resolve("metrics.csv"));
+        return List.of(csv.get(csv.size() - 1).split(","));
     }
 
     @Test

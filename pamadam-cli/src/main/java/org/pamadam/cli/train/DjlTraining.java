@@ -24,11 +24,15 @@ import org.pamadam.state.CheckpointException;
  * optimizer with one of DJL's own in the same loop, {@code adam} (DJL's {@code Adam} at the run's
  * lr, default betas and eps: the floor of the optimizer's share of an epoch) or {@code none} (an
  * optimizer that updates nothing: what DJL's parameter store costs alone). Such a run takes no
- * recipe option and saves no checkpoint; its metrics say nothing about the optimizer named.
+ * recipe option and saves no checkpoint; its metrics say nothing about the optimizer named. The
+ * system property {@code pamadam.djl.threads} sets the optimizer's threads ({@code optThreads};
+ * default min(4, cores)), to measure how its step shares the cores with PyTorch's own threads.
  */
 public final class DjlTraining implements TrainingEngine {
     /** The system property that selects one of DJL's own optimizers (see the class description). */
     public static final String BUILTIN = "pamadam.djl.builtin";
+    /** The system property that sets the optimizer's threads (see the class description). */
+    public static final String THREADS = "pamadam.djl.threads";
     private final Models.Init init;
 
     /** With DJL's default initialisation. */
@@ -77,6 +81,10 @@ public final class DjlTraining implements TrainingEngine {
             // windows, not micro-batches, and restored with a checkpoint.
             builder.optLearningRateTracker((id, step) -> (float) schedule.lr(base, step - 1L));
         }
+        String threads = System.getProperty(THREADS);
+        if (threads != null) {
+            builder.optThreads(parseThreads(threads));
+        }
         RuleOptimizer optimizer = builder.build();
         Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
                 .optOptimizer(optimizer).optDevices(new Device[] {Device.cpu()}));
@@ -85,6 +93,18 @@ public final class DjlTraining implements TrainingEngine {
         // the accumulation window need it too.
         optimizer.bind(model.getBlock());
         return new DjlSession(spec, data, model, trainer, optimizer);
+    }
+
+    private static int parseThreads(String value) {
+        try {
+            int n = Integer.parseInt(value.trim());
+            if (n >= 1) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("-D" + THREADS + "=" + value + ": expected a whole number of threads >= 1");
     }
 
     private static Session openBuiltin(String name, RunSpec spec, FashionMnist.Data data, Model model) {
