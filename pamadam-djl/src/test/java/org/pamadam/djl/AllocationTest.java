@@ -100,11 +100,31 @@ class AllocationTest {
      */
     @Test
     void declaredHostStepWithAlternatingGradientsAllocatesNothingAfterWarmUp() {
+        try (RuleOptimizer optimizer = RuleOptimizer.named("lamb").optThreads(1).build()) {
+            assertDeclaredStepsAllocateNothing(optimizer, "declared steps");
+        }
+    }
+
+    /**
+     * The same with global-norm clipping: {@code beginStep} sorts the gradients by path (all on the
+     * host path here) and the core measures the norm inside its step.
+     */
+    @ParameterizedTest(name = "{0} thread(s)")
+    @ValueSource(ints = {1, 2})
+    void declaredHostStepWithGlobalNormClippingAllocatesNothingAfterWarmUp(int threads) {
+        try (RuleOptimizer optimizer = RuleOptimizer.named("lamb").optThreads(threads).optMaxGradNorm(0.01f).build()) {
+            assertDeclaredStepsAllocateNothing(optimizer, "declared steps, optMaxGradNorm, " + threads + " thread(s)");
+            // The bound is below the gradients' norm: every step was clipped, by the core.
+            double norm = optimizer.lastGradNorm();
+            assertTrue(norm > 0.01 && Double.isFinite(norm), "last global gradient norm " + norm);
+        }
+    }
+
+    private static void assertDeclaredStepsAllocateNothing(RuleOptimizer optimizer, String what) {
         com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         Random rnd = new Random(5);
         int[] sizes = {300, 7, 64 * 9, 1};
-        try (NDManager manager = DjlEngine.startEngine().newBaseManager();
-             RuleOptimizer optimizer = RuleOptimizer.named("lamb").optThreads(1).build()) {
+        try (NDManager manager = DjlEngine.startEngine().newBaseManager()) {
             List<NDArray> weights = new ArrayList<>();
             List<List<Pair<String, NDArray>>> gradients = List.of(new ArrayList<>(), new ArrayList<>());
             for (int i = 0; i < sizes.length; i++) {
@@ -121,6 +141,7 @@ class AllocationTest {
                 declaredStep(optimizer, weights, gradients.get(i % 2));
             }
             assertTrue(optimizer.usesHostKernel("t0"));
+            // As above: the smallest of up to five windows, the steady state after any late compilation.
             long best = Long.MAX_VALUE;
             int windows = 0;
             for (; windows < 5 && best > 0; windows++) {
@@ -131,9 +152,9 @@ class AllocationTest {
                 best = Math.min(best, (bean.getCurrentThreadAllocatedBytes() - before) / WINDOW);
             }
             assertEquals(WARM_UP + (long) windows * WINDOW, optimizer.stepCount());
-            System.out.printf("AllocationTest: declared steps: %d bytes per step, windows %d%n", best, windows);
-            assertEquals(0, best, "bytes allocated per declared step (beginStep and 4 updates), smallest of the"
-                    + " measuring windows");
+            System.out.printf("AllocationTest: %s: %d bytes per step, windows %d%n", what, best, windows);
+            assertEquals(0, best, "bytes allocated per declared step (beginStep and 4 updates; " + what
+                    + "), smallest of the measuring windows");
         }
     }
 
