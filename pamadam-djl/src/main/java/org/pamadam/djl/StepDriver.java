@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Pattern;
 import org.pamadam.rule.Rule;
 
 /**
@@ -19,17 +18,15 @@ import org.pamadam.rule.Rule;
  * step starts at the first update, and where a parameter comes again on the same device), and runs
  * each step on its path, as {@link RuleOptimizer}'s description says: a bound block's step, a
  * declared step, or a tensor alone on the host path (the core, through {@link HostStep}), and
- * {@link NdStep} elsewhere. It also counts micro-batches for accumulation and optimizer steps for
- * the tracker. Not thread-safe: {@link RuleOptimizer} synchronises.
+ * {@link NdStep} elsewhere. It also counts optimizer steps for the tracker; a bound block's
+ * accumulation window is {@link BoundWindow}'s. Not thread-safe: {@link RuleOptimizer} synchronises.
  */
 final class StepDriver {
     private final Rule rule;
     private final float rescaleGrad;
     private final float clipGrad;
-    private final Pattern plainStep;
     private final long firstCount;
     private final boolean hostKernel;
-    private final int accumulate;
     private final int threads;
     private final StepRules rules;
     private final StateStore store;
@@ -40,20 +37,15 @@ final class StepDriver {
     private Block bound;
     /** The bound block's parameters and their paths. */
     private final BoundBlock block = new BoundBlock();
-    /** The states of the window being stepped: all, on the host path, and the NDArray path's gradients (reused). */
-    private final List<ParamState> windowAll = new ArrayList<>();
-    private final List<ParamState> windowHost = new ArrayList<>();
-    private final List<Pair<String, NDArray>> windowNd = new ArrayList<>();
+    /** The bound block's accumulation window and the states it steps. */
+    private final BoundWindow window;
     /** Declared by beginStep: each id's gradient, and which have had their update this step. */
     private final DeclaredSteps declared = new DeclaredSteps();
     private final List<ParamState> declaredHost = new ArrayList<>();
+    /** A declared step's gradients on the NDArray path, for its global norm (reused). */
+    private final List<Pair<String, NDArray>> declaredNd = new ArrayList<>();
     /** Step detection: the step in progress (1-based; 0 before any). */
     private long stepNumber;
-    /** Micro-batches in the accumulation window so far; the window's size when it ends. */
-    private int microBatches;
-    private int windowSize = 1;
-    /** Whether the step in progress ends an accumulation window (then it updates). */
-    private boolean windowEnds = true;
     /** Optimizer steps taken; the 0-based index of the step in progress (the tracker's position). */
     private long taken;
     private long stepIndex;
@@ -63,10 +55,9 @@ final class StepDriver {
         this.rule = rule;
         this.rescaleGrad = rescaleGrad;
         this.clipGrad = clipGrad;
-        this.plainStep = builder.plainStep();
         this.firstCount = builder.beginNumUpdate();
         this.hostKernel = builder.hostKernel();
-        this.accumulate = builder.accumulate();
+        this.window = new BoundWindow(builder.accumulate());
         this.threads = builder.threads();
         this.maxGradNorm = builder.maxGradNorm();
         this.clip = new GlobalNormClip(maxGradNorm);
@@ -94,19 +85,19 @@ final class StepDriver {
             throw new IllegalStateException("the step declared before got no update for " + block.names(declared.missing()));
         }
         if (clip.active()) {
-            windowNd.clear();
+            declaredNd.clear();
             for (int i = 0; i < gradients.size(); i++) {
                 Pair<String, NDArray> g = gradients.get(i);
                 if (!(hostKernel && HostStep.readable(store.first(g.getKey()), g.getValue()))) {
-                    windowNd.add(new Pair<>(nameOf(g.getKey()), g.getValue()));
+                    declaredNd.add(new Pair<>(nameOf(g.getKey()), g.getValue()));
                 }
             }
-            if (windowNd.isEmpty()) {
-                clip.begin(windowNd, 1f, rescaleGrad, clipGrad);
+            if (declaredNd.isEmpty()) {
+                clip.begin(declaredNd, 1f, rescaleGrad, clipGrad);
             } else {
                 try (NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
-                    clip.begin(windowNd, 1f, rescaleGrad, clipGrad);
+                    clip.begin(declaredNd, 1f, rescaleGrad, clipGrad);
                 }
             }
         }
@@ -124,10 +115,10 @@ final class StepDriver {
         stepNumber++;
         try {
             startBoundStep();
-            if (windowEnds && !windowNd.isEmpty()) {
+            if (window.ends() && !window.nd().isEmpty()) {
                 try (NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
-                    for (ParamState s : windowAll) {
+                    for (ParamState s : window.all()) {
                         if (!s.host) {
                             ndStep(s, s.weight, s.weight.getGradient(), rules.forStep(s.adapt, stepIndex));
                         }
@@ -148,11 +139,9 @@ final class StepDriver {
 
     /** {@link RuleOptimizer#flush}. */
     boolean flush() {
-        if (bound == null || microBatches == 0) {
+        if (bound == null || !window.endEarly()) {
             return false;
         }
-        windowSize = microBatches;
-        microBatches = 0;
         stepIndex = taken;
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
@@ -162,7 +151,7 @@ final class StepDriver {
                 }
             }
         }
-        windowEnds = true;
+        window.flushed();
         return true;
     }
 
@@ -200,7 +189,7 @@ final class StepDriver {
             ParamState s = state(parameterId, weight);
             if (bound != null) {
                 boundUpdate(s);
-                if (windowEnds && !s.host) {
+                if (window.ends() && !s.host) {
                     ndStep(s, weight, grad, rules.forStep(s.adapt, stepIndex));
                 }
             } else if (declared.open()) {
@@ -247,14 +236,10 @@ final class StepDriver {
     /** The first update of a Trainer.step: ends a micro-batch; at a window's end steps every host tensor. */
     private void startBoundStep() {
         stepIndex = taken;
-        microBatches++;
-        windowEnds = microBatches == accumulate;
-        if (!windowEnds) {
+        if (!window.addMicroBatch()) {
             return; // the engine sums this micro-batch's gradients into the weights' own
         }
-        windowSize = microBatches;
-        microBatches = 0;
-        if (taken > 0 && windowNd.isEmpty()) {
+        if (taken > 0 && window.nd().isEmpty()) {
             stepWindow(); // host tensors only, as last time: no engine array is made
             return;
         }
@@ -265,42 +250,19 @@ final class StepDriver {
     }
 
     /**
-     * Ends an accumulation window of {@link #windowSize} micro-batches: measures the NDArray path's
-     * global norm, then steps every host tensor at once; returns the states of the block (a list
-     * reused by the next window).
+     * Ends an accumulation window: measures the NDArray path's global norm, then steps every host
+     * tensor at once; returns the states of the block (a list reused by the next window).
      */
     private List<ParamState> stepWindow() {
-        windowAll.clear();
-        windowHost.clear();
-        windowNd.clear();
-        for (Parameter param : block.parameters()) {
-            NDArray w = param.isInitialized() ? param.getArray() : null;
-            if (w == null || !param.requiresGradient() || !w.hasGradient()) {
-                continue;
-            }
-            ParamState s = state(param.getId(), w);
-            windowAll.add(s);
-            if (s.host) {
-                HostStep.bindOwnGradient(s, w);
-                windowHost.add(s);
-            } else {
-                s.weight = w;
-                windowNd.add(new Pair<>(s.name, w.getGradient()));
-            }
+        window.gather(block, store, clip.active());
+        if (clip.active() && !window.nd().isEmpty()) {
+            clip.begin(window.nd(), window.size(), rescaleGrad, clipGrad);
         }
-        if (clip.active() && !windowHost.isEmpty() && !windowNd.isEmpty()) {
-            throw new IllegalStateException("optMaxGradNorm: the block has parameters on both paths (host: "
-                    + windowHost.get(0).name + ", NDArray ops: " + windowNd.get(0).getKey() + "); one global norm"
-                    + " needs one path: use optHostKernel(false)");
-        }
-        if (clip.active() && !windowNd.isEmpty()) {
-            clip.begin(windowNd, windowSize, rescaleGrad, clipGrad);
-        }
-        if (!windowHost.isEmpty()) {
-            sharedStep().step(windowHost, true, windowSize, rules.lr(stepIndex), store.pending());
+        if (!window.host().isEmpty()) {
+            sharedStep().step(window.host(), true, window.size(), rules.lr(stepIndex), store.pending());
         }
         taken++;
-        return windowAll;
+        return window.all();
     }
 
     private HostStep sharedStep() {
@@ -341,6 +303,7 @@ final class StepDriver {
             throw new IllegalStateException("optMaxGradNorm: the global norm needs every gradient of the step;"
                     + " call bind(block) once, or beginStep(gradients) before every step");
         }
+        int accumulate = window.accumulate();
         if (accumulate > 1) {
             throw new IllegalStateException("optAccumulate(" + accumulate + "): accumulation needs the step's"
                     + " boundaries; call bind(block) once after trainer.initialize");
@@ -359,7 +322,7 @@ final class StepDriver {
     // ---- the NDArray path ----
 
     private void ndStep(ParamState s, NDArray weight, NDArray grad, Rule stepRule) {
-        NdStep.step(s, weight, grad, stepRule, bound != null ? windowSize : 1f, rescaleGrad, clipGrad, clip.scale());
+        NdStep.step(s, weight, grad, stepRule, bound != null ? window.size() : 1f, rescaleGrad, clipGrad, clip.scale());
     }
 
     // ---- per-parameter state ----

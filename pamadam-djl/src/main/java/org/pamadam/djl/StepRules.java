@@ -13,6 +13,9 @@ final class StepRules {
     private final long firstCount;
     private Rule adaptRule;
     private Rule plainRule;
+    /** The tracker's last value and its decimal reading (a held value is not read again: that allocates). */
+    private float lastValue = Float.NaN;
+    private double lastLr = Double.NaN;
 
     StepRules(Rule rule, ParameterTracker tracker, long firstCount) {
         this.tracker = tracker;
@@ -27,7 +30,7 @@ final class StepRules {
             return adapt ? adaptRule : plainRule;
         }
         int number = Math.toIntExact(firstCount + index + 1);
-        return withLr(adapt, tracker.getNewValue("", number), "step " + number);
+        return withLr(adapt, tracker.getNewValue("", number), null, number);
     }
 
     /** The learning rate of optimizer step {@code index}, NaN without a tracker (the rule's own). */
@@ -40,13 +43,16 @@ final class StepRules {
         if (tracker == null) {
             return adapt ? adaptRule : plainRule;
         }
-        return withLr(adapt, tracker.getNewValue(parameterId, updateNumber),
-                "parameter '" + name + "' at update " + updateNumber);
+        return withLr(adapt, tracker.getNewValue(parameterId, updateNumber), name, updateNumber);
     }
 
-    private Rule withLr(boolean adapt, float value, String where) {
+    /**
+     * The rule at the tracker's {@code value}; {@code name} (null: an optimizer step) and
+     * {@code number} say where, in the message of a value the rule refuses (built only then).
+     */
+    private Rule withLr(boolean adapt, float value, String name, int number) {
         Rule base = adapt ? adaptRule : plainRule;
-        double lr = RuleOptimizerBuilder.decimal(value);
+        double lr = decimal(value);
         if (lr == base.lr()) {
             return base;
         }
@@ -54,6 +60,7 @@ final class StepRules {
         try {
             r = base.toBuilder().lr(lr).build();
         } catch (IllegalArgumentException e) {
+            String where = name == null ? "step " + number : "parameter '" + name + "' at update " + number;
             throw new IllegalArgumentException("learning-rate tracker gave " + value + " for " + where + ": "
                     + e.getMessage(), e);
         }
@@ -63,5 +70,14 @@ final class StepRules {
             plainRule = r;
         }
         return r;
+    }
+
+    /** {@link RuleOptimizerBuilder#decimal} of {@code value}, kept while the tracker gives the same value. */
+    private double decimal(float value) {
+        if (Float.floatToRawIntBits(value) != Float.floatToRawIntBits(lastValue)) {
+            lastLr = RuleOptimizerBuilder.decimal(value);
+            lastValue = value;
+        }
+        return lastLr;
     }
 }
