@@ -20,7 +20,8 @@ import org.openjdk.jmh.infra.Blackhole;
 import org.pamadam.rule.Rule;
 
 /**
- * One kernel pass over 4M floats in chunks of {@link Optimizer#CHUNK}, one thread: pass one
+ * One kernel pass over {@code floats} floats (4M unless set; the main job's MLP has 235,146) in
+ * chunks of {@link Optimizer#CHUNK}, one thread: pass one
  * ({@code measure}), pass two ({@code apply}) and the clipping norm ({@code sumOfSquares}), for each
  * kernel width and memory kind. In package {@code org.pamadam.optim} because the kernels are
  * package-private there; this benchmark jar is not a library.
@@ -32,7 +33,8 @@ import org.pamadam.rule.Rule;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx2g"})
 public class KernelBenchmark {
-    private static final int N = 1 << 22;
+    @Param({"4194304"})
+    public int floats;
 
     @Param({"vector-512"})
     public String kernel;
@@ -54,15 +56,16 @@ public class KernelBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
+        int n = floats;
         k = Kernels.named(kernel);
         c = new Coefficients().prepare(Rule.pamAdam().build(), 10);
         c.scale = 1e-12f; // p barely moves, so every invocation does the same work
         SplittableRandom rnd = new SplittableRandom(1);
-        p = new float[N];
-        g = new float[N];
-        m = new float[N];
-        v = new float[N];
-        for (int i = 0; i < N; i++) {
+        p = new float[n];
+        g = new float[n];
+        m = new float[n];
+        v = new float[n];
+        for (int i = 0; i < n; i++) {
             p[i] = (float) rnd.nextGaussian();
             g[i] = (float) rnd.nextGaussian() * 1e-3f;
             m[i] = g[i] * 0.1f;
@@ -74,8 +77,17 @@ public class KernelBenchmark {
         vb = direct(v);
     }
 
-    private static ByteBuffer direct(float[] a) {
-        ByteBuffer b = ByteBuffer.allocateDirect(4 * a.length).order(ByteOrder.nativeOrder());
+    @Param({"64"})
+    public int align;
+
+    private ByteBuffer direct(float[] a) {
+        // align 64: a cache line, as PyTorch aligns its CPU tensors; 4: wherever malloc puts it, plus 4 bytes.
+        ByteBuffer raw = ByteBuffer.allocateDirect(4 * a.length + 128);
+        ByteBuffer b = raw.alignedSlice(64);
+        if (align != 64) {
+            b = b.position(align).slice();
+        }
+        b = b.limit(4 * a.length).slice().order(ByteOrder.nativeOrder());
         b.asFloatBuffer().put(a);
         return b;
     }
@@ -83,11 +95,11 @@ public class KernelBenchmark {
     @Benchmark
     public void measure(Blackhole bh) {
         boolean heap = memory.equals("heap");
-        for (int from = 0; from < N; from += Optimizer.CHUNK) {
+        for (int from = 0; from < floats; from += Optimizer.CHUNK) {
             if (heap) {
-                k.measure(c, p, g, m, v, from, from + Optimizer.CHUNK, sums, 0);
+                k.measure(c, p, g, m, v, from, Math.min(floats, from + Optimizer.CHUNK), sums, 0);
             } else {
-                k.measure(c, pb, gb, mb, vb, from, from + Optimizer.CHUNK, sums, 0);
+                k.measure(c, pb, gb, mb, vb, from, Math.min(floats, from + Optimizer.CHUNK), sums, 0);
             }
             bh.consume(sums[1]);
         }
@@ -96,11 +108,11 @@ public class KernelBenchmark {
     @Benchmark
     public void apply() {
         boolean heap = memory.equals("heap");
-        for (int from = 0; from < N; from += Optimizer.CHUNK) {
+        for (int from = 0; from < floats; from += Optimizer.CHUNK) {
             if (heap) {
-                k.apply(c, p, g, m, v, from, from + Optimizer.CHUNK);
+                k.apply(c, p, g, m, v, from, Math.min(floats, from + Optimizer.CHUNK));
             } else {
-                k.apply(c, pb, gb, mb, vb, from, from + Optimizer.CHUNK);
+                k.apply(c, pb, gb, mb, vb, from, Math.min(floats, from + Optimizer.CHUNK));
             }
         }
     }
@@ -109,8 +121,9 @@ public class KernelBenchmark {
     public double sumOfSquares() {
         boolean heap = memory.equals("heap");
         double s = 0;
-        for (int from = 0; from < N; from += Optimizer.CHUNK) {
-            s += heap ? k.sumOfSquares(g, from, from + Optimizer.CHUNK) : k.sumOfSquares(gb, from, from + Optimizer.CHUNK);
+        for (int from = 0; from < floats; from += Optimizer.CHUNK) {
+            int to = Math.min(floats, from + Optimizer.CHUNK);
+            s += heap ? k.sumOfSquares(g, from, to) : k.sumOfSquares(gb, from, to);
         }
         return s;
     }

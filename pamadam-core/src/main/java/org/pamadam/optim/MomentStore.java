@@ -4,12 +4,18 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * The moments m and v of every tensor, on the same kind of memory as the tensor: {@code float[]} for a
  * heap {@link Param}, a direct buffer for a direct one (so one kernel loop reads all four arrays).
  * {@code v} is absent for momentum rules. Off-heap moments are freed by {@link #free()}; until then,
  * or for a store never freed, the garbage collector frees them as any direct buffer.
+ *
+ * <p>Off-heap moments start on a 64-byte boundary, a cache line, as PyTorch's CPU tensors do:
+ * {@code allocateDirect} gives malloc's 16, and the vector loops then split loads across lines
+ * (pass one over the main job's 235,146 floats took 77 instead of 89 us in
+ * {@code docs/benchmarks/issue-19-e2e/kernels-mlp-size/}).
  */
 final class MomentStore {
     private static final Method INVOKE_CLEANER;
@@ -38,8 +44,9 @@ final class MomentStore {
     private final float[][] vHeap;
     private final ByteBuffer[] mDirect;
     private final ByteBuffer[] vDirect;
-    /** Per tensor: its moments live in memory it was given (a framework's), which it neither zeroes nor frees. */
-    private final boolean[] external;
+    /** The allocations behind the aligned m and v views (what {@link #free()} releases). */
+    private final ByteBuffer[] mAllocated;
+    private final ByteBuffer[] vAllocated;
     private boolean freed;
 
     /**
@@ -53,16 +60,20 @@ final class MomentStore {
         vHeap = new float[n][];
         mDirect = new ByteBuffer[n];
         vDirect = new ByteBuffer[n];
-        external = new boolean[n];
+        mAllocated = new ByteBuffer[n];
+        vAllocated = new ByteBuffer[n];
         for (int i = 0; i < n; i++) {
             int size = params[i].size();
             if (externalM[i] != null) {
-                external[i] = true;
                 mDirect[i] = externalM[i];
                 vDirect[i] = hasV[i] ? externalV[i] : null;
             } else if (params[i].isDirect()) {
-                mDirect[i] = allocate(size);
-                vDirect[i] = hasV[i] ? allocate(size) : null;
+                mAllocated[i] = ByteBuffer.allocateDirect(size * Float.BYTES + 2 * LINE);
+                mDirect[i] = aligned(mAllocated[i], size);
+                if (hasV[i]) {
+                    vAllocated[i] = ByteBuffer.allocateDirect(size * Float.BYTES + 2 * LINE);
+                    vDirect[i] = aligned(vAllocated[i], size);
+                }
             } else {
                 mHeap[i] = new float[size];
                 vHeap[i] = hasV[i] ? new float[size] : null;
@@ -70,8 +81,13 @@ final class MomentStore {
         }
     }
 
-    private static ByteBuffer allocate(int floats) {
-        return ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder());
+    private static final int LINE = 64;
+
+    /** {@code floats} floats of {@code memory} from its first 64-byte boundary, native order. */
+    private static ByteBuffer aligned(ByteBuffer memory, int floats) {
+        ByteBuffer view = memory.alignedSlice(LINE);
+        view.limit(floats * Float.BYTES);
+        return view.slice().order(ByteOrder.nativeOrder());
     }
 
     float[] mHeap(int i) {
@@ -128,11 +144,13 @@ final class MomentStore {
             return;
         }
         freed = true;
-        for (ByteBuffer[] all : new ByteBuffer[][] {mDirect, vDirect}) {
+        Arrays.fill(mDirect, null);
+        Arrays.fill(vDirect, null);
+        for (ByteBuffer[] all : new ByteBuffer[][] {mAllocated, vAllocated}) {
             for (int i = 0; i < all.length; i++) {
                 ByteBuffer b = all[i];
                 all[i] = null;
-                if (b != null && !external[i] && INVOKE_CLEANER != null) {
+                if (b != null && INVOKE_CLEANER != null) {
                     try {
                         INVOKE_CLEANER.invoke(UNSAFE, b);
                     } catch (ReflectiveOperationException | RuntimeException e) {

@@ -482,6 +482,11 @@ public final class Optimizer implements AutoCloseable {
         return pool.workerThreads();
     }
 
+    /** The moments, for tests of their memory. */
+    MomentStore momentStore() {
+        return moments;
+    }
+
     /** Builds an {@link Optimizer}. */
     public static final class Builder {
         private final Plan plan = new Plan();

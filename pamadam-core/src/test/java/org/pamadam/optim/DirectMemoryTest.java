@@ -41,6 +41,25 @@ class DirectMemoryTest {
     }
 
     @Test
+    void offHeapMomentsStartOnACacheLineAndHoldExactlyTheTensor() {
+        int[] sizes = {1, 7, 33, 40_000};
+        List<Param> ps = new java.util.ArrayList<>();
+        for (int i = 0; i < sizes.length; i++) {
+            ps.add(Param.ofBuffer("t" + i, new int[] {sizes[i]}, ByteBuffer.allocateDirect(4 * sizes[i]), 0));
+        }
+        try (Optimizer opt = Optimizer.builder().group(RULE, ps).build()) {
+            MomentStore moments = opt.momentStore();
+            for (int i = 0; i < sizes.length; i++) {
+                for (ByteBuffer b : new ByteBuffer[] {moments.mDirect(i), moments.vDirect(i)}) {
+                    assertEquals(0, b.alignmentOffset(0, 64), "t" + i + ": moment address mod 64");
+                    assertEquals(4 * sizes[i], b.capacity(), "t" + i + ": moment bytes");
+                    assertEquals(java.nio.ByteOrder.nativeOrder(), b.order(), "t" + i + ": byte order");
+                }
+            }
+        }
+    }
+
+    @Test
     void twoParamsOverOneRegionAreRefusedAsTiedWeights() {
         ByteBuffer b = ByteBuffer.allocateDirect(4 * 10);
         Param a = Param.ofBuffer("a", new int[] {6}, b, 0);
