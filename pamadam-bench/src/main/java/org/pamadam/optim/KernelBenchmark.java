@@ -42,6 +42,13 @@ public class KernelBenchmark {
     @Param({"heap", "direct"})
     public String memory;
 
+    /**
+     * Where the direct buffers start: 64, on a cache line (as PyTorch's tensors and the optimizer's
+     * moments); any other value, that many bytes past one (16: malloc's usual alignment).
+     */
+    @Param({"64"})
+    public int align;
+
     private Kernel k;
     private Coefficients c;
     private final double[] sums = new double[2];
@@ -77,11 +84,7 @@ public class KernelBenchmark {
         vb = direct(v);
     }
 
-    @Param({"64"})
-    public int align;
-
     private ByteBuffer direct(float[] a) {
-        // align 64: a cache line, as PyTorch aligns its CPU tensors; 4: wherever malloc puts it, plus 4 bytes.
         ByteBuffer raw = ByteBuffer.allocateDirect(4 * a.length + 128);
         ByteBuffer b = raw.alignedSlice(64);
         if (align != 64) {
