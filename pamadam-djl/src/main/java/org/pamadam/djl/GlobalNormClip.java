@@ -37,16 +37,7 @@ final class GlobalNormClip {
         for (int i = 0; i < gradients.size(); i++) { // indexed: an empty list (all on the host path) allocates nothing
             Pair<String, NDArray> g = gradients.get(i);
             // Per-tensor norm in float32 or wider whatever the dtype, then the norm of the norms, as torch.
-            NDArray read = NdStep.wide(g.getValue());
-            if (divisor != 1f) {
-                read = read.div(divisor);
-            }
-            if (rescale != 1f) {
-                read = read.mul(rescale);
-            }
-            if (clip > 0f) {
-                read = read.clip(-clip, clip);
-            }
+            NDArray read = NdStep.prepared(NdStep.wide(g.getValue()), divisor, rescale, clip);
             double norm;
             try (NDArray n = read.norm()) {
                 norm = n.toType(DataType.FLOAT64, false).getDouble();

@@ -37,22 +37,32 @@ final class NdStep {
      */
     static void step(ParamState s, NDArray weight, NDArray grad, Rule stepRule, float divisor, float rescale,
                      float clipGrad, float factor) {
-        NDArray g = grad;
-        if (divisor != 1f) {
-            g = g.div(divisor);
-        }
-        if (rescale != 1f) {
-            g = g.mul(rescale);
-        }
-        if (clipGrad > 0f) {
-            g = g.clip(-clipGrad, clipGrad);
-        }
+        NDArray g = prepared(grad, divisor, rescale, clipGrad);
         if (factor != 1f) {
             g = g.mul(factor);
         }
         apply(StepConstants.of(stepRule, s.steps + 1), weight, g, s, stepRule.maxRatio());
         s.steps++;
         HostStep.zeroOwnGradient(weight);
+    }
+
+    /**
+     * A gradient as the NDArray path reads it before the global-norm factor: {@code clip(rescale * g /
+     * divisor)}, the clip skipped when {@code clip <= 0}; {@code g} itself when nothing applies. The
+     * step and the global norm ({@link GlobalNormClip}) both read it so.
+     */
+    static NDArray prepared(NDArray g, float divisor, float rescale, float clip) {
+        NDArray read = g;
+        if (divisor != 1f) {
+            read = read.div(divisor);
+        }
+        if (rescale != 1f) {
+            read = read.mul(rescale);
+        }
+        if (clip > 0f) {
+            read = read.clip(-clip, clip);
+        }
+        return read;
     }
 
     /**
