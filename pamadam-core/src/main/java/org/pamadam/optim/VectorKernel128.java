@@ -20,16 +20,6 @@ import org.pamadam.rule.TrustRatio;
  * accumulator vector(s) of 4 lanes here, folded as that order says. So parameters, moments
  * and sums are bit-identical to every other kernel's. The tail of a range (fewer than 16 elements)
  * runs {@link ScalarKernel}'s tail loops.
- *
- * <p>Off-heap, every loop reads its buffers through views made once per block of {@link #BLOCK}
- * elements ({@code duplicate()}). On JDK 17, C2 fences each vector access to memory that may be
- * off-heap, and after each fence it reloads the buffer's address, limit and other fields, which
- * made the off-heap loops up to 1.6x slower than the heap ones. A view created in the loop's own
- * method is inlined and scalar-replaced, so its fields stay in registers: nothing is allocated
- * ({@code AllocationTest}) and the off-heap loops keep pace with the heap ones
- * ({@code docs/benchmarks/kernel-views/}). Once per block rather than once per call, because C2
- * inlines {@code duplicate()} only where its call site runs often. On the heap a view is the
- * array itself.
  */
 final class VectorKernel128 implements Kernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_128;
@@ -56,23 +46,14 @@ final class VectorKernel128 implements Kernel {
     /** No ratio: only g*0 summed, which is NaN exactly when some gradient is NaN or infinite. */
     private static void checkFiniteHeap(Coefficients c, float[] p, float[] g, int from, int end, double[] sums,
                                         int slot) {
-        float gradScale = c.gradScale;
-        float gradDecay = c.gradDecay;
-        // Every term is +0 or NaN: the order of the sums cannot change the result.
-        double sum = 0;
-        for (int b = from; b < end; b += BLOCK) {
-            int blockEnd = Math.min(end, b + BLOCK);
-            float[] pb = p, gb = g;
-            // One accumulator per block: a vector carried across the outer loop is boxed by C2.
-            FloatVector acc = FloatVector.zero(S);
-            for (int i = b; i < blockEnd; i += S.length()) {
-                FloatVector pv = FloatVector.fromArray(S, pb, i);
-                acc = acc.add(FloatVector.fromArray(S, gb, i).mul(gradScale).add(pv.mul(gradDecay)).mul(0f));
-            }
-            sum += acc.reduceLanes(VectorOperators.ADD);
+        FloatVector acc = FloatVector.zero(S);
+        for (int i = from; i < end; i += S.length()) {
+            FloatVector pv = FloatVector.fromArray(S, p, i);
+            acc = acc.add(FloatVector.fromArray(S, g, i).mul(c.gradScale).add(pv.mul(c.gradDecay)).mul(0f));
         }
+        // The lanes hold +0 or NaN: their order cannot change the result.
         sums[slot] = 0;
-        sums[slot + 1] = sum;
+        sums[slot + 1] = acc.reduceLanes(VectorOperators.ADD);
     }
 
     private static void measureRatioHeap(Coefficients c, float[] p, float[] g, float[] m, float[] v, int from,
@@ -94,7 +75,6 @@ final class VectorKernel128 implements Kernel {
         // Blocks of the canonical order: an inner loop without a flush test runs faster on every kind.
         for (int b = from; b < end; b += BLOCK) {
             int blockEnd = Math.min(end, b + BLOCK);
-            float[] pb = p, gb = g, mb = m, vb = v;
             FloatVector accP0 = FloatVector.zero(S);
             FloatVector accU0 = FloatVector.zero(S);
             FloatVector accP1 = FloatVector.zero(S);
@@ -106,10 +86,10 @@ final class VectorKernel128 implements Kernel {
             for (int i = b; i < blockEnd; i += LANES) {
                 {
                     int k = i;
-                    FloatVector pv = FloatVector.fromArray(S, pb, k);
-                    FloatVector gv = FloatVector.fromArray(S, gb, k).mul(gradScale).add(pv.mul(gradDecay));
-                    FloatVector mv = FloatVector.fromArray(S, mb, k).mul(beta1).add(gv.mul(oneMinusBeta1));
-                    FloatVector vv = FloatVector.fromArray(S, vb, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                    FloatVector pv = FloatVector.fromArray(S, p, k);
+                    FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
+                    FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv.mul(oneMinusBeta1));
+                    FloatVector vv = FloatVector.fromArray(S, v, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
                     // Written out, not a helper method: a helper taking vectors is not always inlined by
                     // C2, and then every vector is boxed on the heap.
                     FloatVector u = mv.div(biasCorrection1)
@@ -125,10 +105,10 @@ final class VectorKernel128 implements Kernel {
                 }
                 {
                     int k = i + 4;
-                    FloatVector pv = FloatVector.fromArray(S, pb, k);
-                    FloatVector gv = FloatVector.fromArray(S, gb, k).mul(gradScale).add(pv.mul(gradDecay));
-                    FloatVector mv = FloatVector.fromArray(S, mb, k).mul(beta1).add(gv.mul(oneMinusBeta1));
-                    FloatVector vv = FloatVector.fromArray(S, vb, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                    FloatVector pv = FloatVector.fromArray(S, p, k);
+                    FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
+                    FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv.mul(oneMinusBeta1));
+                    FloatVector vv = FloatVector.fromArray(S, v, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
                     // Written out, not a helper method: a helper taking vectors is not always inlined by
                     // C2, and then every vector is boxed on the heap.
                     FloatVector u = mv.div(biasCorrection1)
@@ -144,10 +124,10 @@ final class VectorKernel128 implements Kernel {
                 }
                 {
                     int k = i + 8;
-                    FloatVector pv = FloatVector.fromArray(S, pb, k);
-                    FloatVector gv = FloatVector.fromArray(S, gb, k).mul(gradScale).add(pv.mul(gradDecay));
-                    FloatVector mv = FloatVector.fromArray(S, mb, k).mul(beta1).add(gv.mul(oneMinusBeta1));
-                    FloatVector vv = FloatVector.fromArray(S, vb, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                    FloatVector pv = FloatVector.fromArray(S, p, k);
+                    FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
+                    FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv.mul(oneMinusBeta1));
+                    FloatVector vv = FloatVector.fromArray(S, v, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
                     // Written out, not a helper method: a helper taking vectors is not always inlined by
                     // C2, and then every vector is boxed on the heap.
                     FloatVector u = mv.div(biasCorrection1)
@@ -163,10 +143,10 @@ final class VectorKernel128 implements Kernel {
                 }
                 {
                     int k = i + 12;
-                    FloatVector pv = FloatVector.fromArray(S, pb, k);
-                    FloatVector gv = FloatVector.fromArray(S, gb, k).mul(gradScale).add(pv.mul(gradDecay));
-                    FloatVector mv = FloatVector.fromArray(S, mb, k).mul(beta1).add(gv.mul(oneMinusBeta1));
-                    FloatVector vv = FloatVector.fromArray(S, vb, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                    FloatVector pv = FloatVector.fromArray(S, p, k);
+                    FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
+                    FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv.mul(oneMinusBeta1));
+                    FloatVector vv = FloatVector.fromArray(S, v, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
                     // Written out, not a helper method: a helper taking vectors is not always inlined by
                     // C2, and then every vector is boxed on the heap.
                     FloatVector u = mv.div(biasCorrection1)
@@ -204,26 +184,25 @@ final class VectorKernel128 implements Kernel {
         double sum = 0;
         for (int b = from; b < end; b += BLOCK) {
             int blockEnd = Math.min(end, b + BLOCK);
-            float[] gb = g;
             FloatVector acc0 = FloatVector.zero(S);
             FloatVector acc1 = FloatVector.zero(S);
             FloatVector acc2 = FloatVector.zero(S);
             FloatVector acc3 = FloatVector.zero(S);
             for (int i = b; i < blockEnd; i += LANES) {
                 {
-                    FloatVector gv = FloatVector.fromArray(S, gb, i);
+                    FloatVector gv = FloatVector.fromArray(S, g, i);
                     acc0 = acc0.add(gv.mul(gv));
                 }
                 {
-                    FloatVector gv = FloatVector.fromArray(S, gb, i + 4);
+                    FloatVector gv = FloatVector.fromArray(S, g, i + 4);
                     acc1 = acc1.add(gv.mul(gv));
                 }
                 {
-                    FloatVector gv = FloatVector.fromArray(S, gb, i + 8);
+                    FloatVector gv = FloatVector.fromArray(S, g, i + 8);
                     acc2 = acc2.add(gv.mul(gv));
                 }
                 {
-                    FloatVector gv = FloatVector.fromArray(S, gb, i + 12);
+                    FloatVector gv = FloatVector.fromArray(S, g, i + 12);
                     acc3 = acc3.add(gv.mul(gv));
                 }
             }
@@ -254,42 +233,40 @@ final class VectorKernel128 implements Kernel {
         float beta1 = c.beta1;
         float decayFactor = c.decayFactor;
         float scale = c.scale;
-        for (int b = from; b < end; b += BLOCK) {
-            int blockEnd = Math.min(end, b + BLOCK);
-            float[] pb = p, gb = g, mb = m;
-            for (int i = b; i < blockEnd; i += LANES) {
-                {
-                    int k = i;
-                    FloatVector pv = FloatVector.fromArray(S, pb, k);
-                    FloatVector gv = FloatVector.fromArray(S, gb, k).mul(gradScale).add(pv.mul(gradDecay));
-                    FloatVector mv = FloatVector.fromArray(S, mb, k).mul(beta1).add(gv);
-                    mv.intoArray(mb, k);
-                    pv.mul(decayFactor).sub(mv.mul(scale)).intoArray(pb, k);
-                }
-                {
-                    int k = i + 4;
-                    FloatVector pv = FloatVector.fromArray(S, pb, k);
-                    FloatVector gv = FloatVector.fromArray(S, gb, k).mul(gradScale).add(pv.mul(gradDecay));
-                    FloatVector mv = FloatVector.fromArray(S, mb, k).mul(beta1).add(gv);
-                    mv.intoArray(mb, k);
-                    pv.mul(decayFactor).sub(mv.mul(scale)).intoArray(pb, k);
-                }
-                {
-                    int k = i + 8;
-                    FloatVector pv = FloatVector.fromArray(S, pb, k);
-                    FloatVector gv = FloatVector.fromArray(S, gb, k).mul(gradScale).add(pv.mul(gradDecay));
-                    FloatVector mv = FloatVector.fromArray(S, mb, k).mul(beta1).add(gv);
-                    mv.intoArray(mb, k);
-                    pv.mul(decayFactor).sub(mv.mul(scale)).intoArray(pb, k);
-                }
-                {
-                    int k = i + 12;
-                    FloatVector pv = FloatVector.fromArray(S, pb, k);
-                    FloatVector gv = FloatVector.fromArray(S, gb, k).mul(gradScale).add(pv.mul(gradDecay));
-                    FloatVector mv = FloatVector.fromArray(S, mb, k).mul(beta1).add(gv);
-                    mv.intoArray(mb, k);
-                    pv.mul(decayFactor).sub(mv.mul(scale)).intoArray(pb, k);
-                }
+        // 16 elements per iteration on every width: off-heap, C2 reloads the buffers' fields after
+        // each store, so fewer, wider iterations cost less.
+        for (int i = from; i < end; i += LANES) {
+            {
+                int k = i;
+                FloatVector pv = FloatVector.fromArray(S, p, k);
+                FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv);
+                mv.intoArray(m, k);
+                pv.mul(decayFactor).sub(mv.mul(scale)).intoArray(p, k);
+            }
+            {
+                int k = i + 4;
+                FloatVector pv = FloatVector.fromArray(S, p, k);
+                FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv);
+                mv.intoArray(m, k);
+                pv.mul(decayFactor).sub(mv.mul(scale)).intoArray(p, k);
+            }
+            {
+                int k = i + 8;
+                FloatVector pv = FloatVector.fromArray(S, p, k);
+                FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv);
+                mv.intoArray(m, k);
+                pv.mul(decayFactor).sub(mv.mul(scale)).intoArray(p, k);
+            }
+            {
+                int k = i + 12;
+                FloatVector pv = FloatVector.fromArray(S, p, k);
+                FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv);
+                mv.intoArray(m, k);
+                pv.mul(decayFactor).sub(mv.mul(scale)).intoArray(p, k);
             }
         }
     }
@@ -310,62 +287,58 @@ final class VectorKernel128 implements Kernel {
         float stepDecay = c.stepDecay;
         float decayFactor = c.decayFactor;
         float scale = c.scale;
-        for (int b = from; b < end; b += BLOCK) {
-            int blockEnd = Math.min(end, b + BLOCK);
-            float[] pb = p, gb = g, mb = m, vb = v;
-            for (int i = b; i < blockEnd; i += LANES) {
-                {
-                    int k = i;
-                    FloatVector pv = FloatVector.fromArray(S, pb, k);
-                    FloatVector gv = FloatVector.fromArray(S, gb, k).mul(gradScale).add(pv.mul(gradDecay));
-                    FloatVector mv = FloatVector.fromArray(S, mb, k).mul(beta1).add(gv.mul(oneMinusBeta1));
-                    FloatVector vv = FloatVector.fromArray(S, vb, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
-                    mv.intoArray(mb, k);
-                    vv.intoArray(vb, k);
-                    FloatVector u = mv.div(biasCorrection1)
-                            .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
-                            .add(pv.mul(stepDecay));
-                    pv.mul(decayFactor).sub(u.mul(scale)).intoArray(pb, k);
-                }
-                {
-                    int k = i + 4;
-                    FloatVector pv = FloatVector.fromArray(S, pb, k);
-                    FloatVector gv = FloatVector.fromArray(S, gb, k).mul(gradScale).add(pv.mul(gradDecay));
-                    FloatVector mv = FloatVector.fromArray(S, mb, k).mul(beta1).add(gv.mul(oneMinusBeta1));
-                    FloatVector vv = FloatVector.fromArray(S, vb, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
-                    mv.intoArray(mb, k);
-                    vv.intoArray(vb, k);
-                    FloatVector u = mv.div(biasCorrection1)
-                            .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
-                            .add(pv.mul(stepDecay));
-                    pv.mul(decayFactor).sub(u.mul(scale)).intoArray(pb, k);
-                }
-                {
-                    int k = i + 8;
-                    FloatVector pv = FloatVector.fromArray(S, pb, k);
-                    FloatVector gv = FloatVector.fromArray(S, gb, k).mul(gradScale).add(pv.mul(gradDecay));
-                    FloatVector mv = FloatVector.fromArray(S, mb, k).mul(beta1).add(gv.mul(oneMinusBeta1));
-                    FloatVector vv = FloatVector.fromArray(S, vb, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
-                    mv.intoArray(mb, k);
-                    vv.intoArray(vb, k);
-                    FloatVector u = mv.div(biasCorrection1)
-                            .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
-                            .add(pv.mul(stepDecay));
-                    pv.mul(decayFactor).sub(u.mul(scale)).intoArray(pb, k);
-                }
-                {
-                    int k = i + 12;
-                    FloatVector pv = FloatVector.fromArray(S, pb, k);
-                    FloatVector gv = FloatVector.fromArray(S, gb, k).mul(gradScale).add(pv.mul(gradDecay));
-                    FloatVector mv = FloatVector.fromArray(S, mb, k).mul(beta1).add(gv.mul(oneMinusBeta1));
-                    FloatVector vv = FloatVector.fromArray(S, vb, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
-                    mv.intoArray(mb, k);
-                    vv.intoArray(vb, k);
-                    FloatVector u = mv.div(biasCorrection1)
-                            .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
-                            .add(pv.mul(stepDecay));
-                    pv.mul(decayFactor).sub(u.mul(scale)).intoArray(pb, k);
-                }
+        for (int i = from; i < end; i += LANES) {
+            {
+                int k = i;
+                FloatVector pv = FloatVector.fromArray(S, p, k);
+                FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv.mul(oneMinusBeta1));
+                FloatVector vv = FloatVector.fromArray(S, v, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                mv.intoArray(m, k);
+                vv.intoArray(v, k);
+                FloatVector u = mv.div(biasCorrection1)
+                        .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
+                        .add(pv.mul(stepDecay));
+                pv.mul(decayFactor).sub(u.mul(scale)).intoArray(p, k);
+            }
+            {
+                int k = i + 4;
+                FloatVector pv = FloatVector.fromArray(S, p, k);
+                FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv.mul(oneMinusBeta1));
+                FloatVector vv = FloatVector.fromArray(S, v, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                mv.intoArray(m, k);
+                vv.intoArray(v, k);
+                FloatVector u = mv.div(biasCorrection1)
+                        .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
+                        .add(pv.mul(stepDecay));
+                pv.mul(decayFactor).sub(u.mul(scale)).intoArray(p, k);
+            }
+            {
+                int k = i + 8;
+                FloatVector pv = FloatVector.fromArray(S, p, k);
+                FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv.mul(oneMinusBeta1));
+                FloatVector vv = FloatVector.fromArray(S, v, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                mv.intoArray(m, k);
+                vv.intoArray(v, k);
+                FloatVector u = mv.div(biasCorrection1)
+                        .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
+                        .add(pv.mul(stepDecay));
+                pv.mul(decayFactor).sub(u.mul(scale)).intoArray(p, k);
+            }
+            {
+                int k = i + 12;
+                FloatVector pv = FloatVector.fromArray(S, p, k);
+                FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv.mul(oneMinusBeta1));
+                FloatVector vv = FloatVector.fromArray(S, v, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                mv.intoArray(m, k);
+                vv.intoArray(v, k);
+                FloatVector u = mv.div(biasCorrection1)
+                        .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
+                        .add(pv.mul(stepDecay));
+                pv.mul(decayFactor).sub(u.mul(scale)).intoArray(p, k);
             }
         }
     }
@@ -386,23 +359,14 @@ final class VectorKernel128 implements Kernel {
     /** No ratio: only g*0 summed, which is NaN exactly when some gradient is NaN or infinite. */
     private static void checkFiniteDirect(Coefficients c, ByteBuffer p, ByteBuffer g, int from, int end, double[] sums,
                                         int slot) {
-        float gradScale = c.gradScale;
-        float gradDecay = c.gradDecay;
-        // Every term is +0 or NaN: the order of the sums cannot change the result.
-        double sum = 0;
-        for (int b = from; b < end; b += BLOCK) {
-            int blockEnd = Math.min(end, b + BLOCK);
-            ByteBuffer pb = p.duplicate(), gb = g.duplicate();
-            // One accumulator per block: a vector carried across the outer loop is boxed by C2.
-            FloatVector acc = FloatVector.zero(S);
-            for (int i = b; i < blockEnd; i += S.length()) {
-                FloatVector pv = FloatVector.fromByteBuffer(S, pb, i << 2, NATIVE);
-                acc = acc.add(FloatVector.fromByteBuffer(S, gb, i << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay)).mul(0f));
-            }
-            sum += acc.reduceLanes(VectorOperators.ADD);
+        FloatVector acc = FloatVector.zero(S);
+        for (int i = from; i < end; i += S.length()) {
+            FloatVector pv = FloatVector.fromByteBuffer(S, p, i << 2, NATIVE);
+            acc = acc.add(FloatVector.fromByteBuffer(S, g, i << 2, NATIVE).mul(c.gradScale).add(pv.mul(c.gradDecay)).mul(0f));
         }
+        // The lanes hold +0 or NaN: their order cannot change the result.
         sums[slot] = 0;
-        sums[slot + 1] = sum;
+        sums[slot + 1] = acc.reduceLanes(VectorOperators.ADD);
     }
 
     private static void measureRatioDirect(Coefficients c, ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int from,
@@ -424,7 +388,6 @@ final class VectorKernel128 implements Kernel {
         // Blocks of the canonical order: an inner loop without a flush test runs faster on every kind.
         for (int b = from; b < end; b += BLOCK) {
             int blockEnd = Math.min(end, b + BLOCK);
-            ByteBuffer pb = p.duplicate(), gb = g.duplicate(), mb = m.duplicate(), vb = v.duplicate();
             FloatVector accP0 = FloatVector.zero(S);
             FloatVector accU0 = FloatVector.zero(S);
             FloatVector accP1 = FloatVector.zero(S);
@@ -436,10 +399,10 @@ final class VectorKernel128 implements Kernel {
             for (int i = b; i < blockEnd; i += LANES) {
                 {
                     int k = i;
-                    FloatVector pv = FloatVector.fromByteBuffer(S, pb, k << 2, NATIVE);
-                    FloatVector gv = FloatVector.fromByteBuffer(S, gb, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
-                    FloatVector mv = FloatVector.fromByteBuffer(S, mb, k << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
-                    FloatVector vv = FloatVector.fromByteBuffer(S, vb, k << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                    FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
+                    FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
+                    FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
+                    FloatVector vv = FloatVector.fromByteBuffer(S, v, k << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
                     // Written out, not a helper method: a helper taking vectors is not always inlined by
                     // C2, and then every vector is boxed on the heap.
                     FloatVector u = mv.div(biasCorrection1)
@@ -455,10 +418,10 @@ final class VectorKernel128 implements Kernel {
                 }
                 {
                     int k = i + 4;
-                    FloatVector pv = FloatVector.fromByteBuffer(S, pb, k << 2, NATIVE);
-                    FloatVector gv = FloatVector.fromByteBuffer(S, gb, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
-                    FloatVector mv = FloatVector.fromByteBuffer(S, mb, k << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
-                    FloatVector vv = FloatVector.fromByteBuffer(S, vb, k << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                    FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
+                    FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
+                    FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
+                    FloatVector vv = FloatVector.fromByteBuffer(S, v, k << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
                     // Written out, not a helper method: a helper taking vectors is not always inlined by
                     // C2, and then every vector is boxed on the heap.
                     FloatVector u = mv.div(biasCorrection1)
@@ -474,10 +437,10 @@ final class VectorKernel128 implements Kernel {
                 }
                 {
                     int k = i + 8;
-                    FloatVector pv = FloatVector.fromByteBuffer(S, pb, k << 2, NATIVE);
-                    FloatVector gv = FloatVector.fromByteBuffer(S, gb, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
-                    FloatVector mv = FloatVector.fromByteBuffer(S, mb, k << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
-                    FloatVector vv = FloatVector.fromByteBuffer(S, vb, k << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                    FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
+                    FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
+                    FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
+                    FloatVector vv = FloatVector.fromByteBuffer(S, v, k << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
                     // Written out, not a helper method: a helper taking vectors is not always inlined by
                     // C2, and then every vector is boxed on the heap.
                     FloatVector u = mv.div(biasCorrection1)
@@ -493,10 +456,10 @@ final class VectorKernel128 implements Kernel {
                 }
                 {
                     int k = i + 12;
-                    FloatVector pv = FloatVector.fromByteBuffer(S, pb, k << 2, NATIVE);
-                    FloatVector gv = FloatVector.fromByteBuffer(S, gb, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
-                    FloatVector mv = FloatVector.fromByteBuffer(S, mb, k << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
-                    FloatVector vv = FloatVector.fromByteBuffer(S, vb, k << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                    FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
+                    FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
+                    FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
+                    FloatVector vv = FloatVector.fromByteBuffer(S, v, k << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
                     // Written out, not a helper method: a helper taking vectors is not always inlined by
                     // C2, and then every vector is boxed on the heap.
                     FloatVector u = mv.div(biasCorrection1)
@@ -534,26 +497,25 @@ final class VectorKernel128 implements Kernel {
         double sum = 0;
         for (int b = from; b < end; b += BLOCK) {
             int blockEnd = Math.min(end, b + BLOCK);
-            ByteBuffer gb = g.duplicate();
             FloatVector acc0 = FloatVector.zero(S);
             FloatVector acc1 = FloatVector.zero(S);
             FloatVector acc2 = FloatVector.zero(S);
             FloatVector acc3 = FloatVector.zero(S);
             for (int i = b; i < blockEnd; i += LANES) {
                 {
-                    FloatVector gv = FloatVector.fromByteBuffer(S, gb, i << 2, NATIVE);
+                    FloatVector gv = FloatVector.fromByteBuffer(S, g, i << 2, NATIVE);
                     acc0 = acc0.add(gv.mul(gv));
                 }
                 {
-                    FloatVector gv = FloatVector.fromByteBuffer(S, gb, (i + 4) << 2, NATIVE);
+                    FloatVector gv = FloatVector.fromByteBuffer(S, g, (i + 4) << 2, NATIVE);
                     acc1 = acc1.add(gv.mul(gv));
                 }
                 {
-                    FloatVector gv = FloatVector.fromByteBuffer(S, gb, (i + 8) << 2, NATIVE);
+                    FloatVector gv = FloatVector.fromByteBuffer(S, g, (i + 8) << 2, NATIVE);
                     acc2 = acc2.add(gv.mul(gv));
                 }
                 {
-                    FloatVector gv = FloatVector.fromByteBuffer(S, gb, (i + 12) << 2, NATIVE);
+                    FloatVector gv = FloatVector.fromByteBuffer(S, g, (i + 12) << 2, NATIVE);
                     acc3 = acc3.add(gv.mul(gv));
                 }
             }
@@ -584,42 +546,40 @@ final class VectorKernel128 implements Kernel {
         float beta1 = c.beta1;
         float decayFactor = c.decayFactor;
         float scale = c.scale;
-        for (int b = from; b < end; b += BLOCK) {
-            int blockEnd = Math.min(end, b + BLOCK);
-            ByteBuffer pb = p.duplicate(), gb = g.duplicate(), mb = m.duplicate();
-            for (int i = b; i < blockEnd; i += LANES) {
-                {
-                    int k = i;
-                    FloatVector pv = FloatVector.fromByteBuffer(S, pb, k << 2, NATIVE);
-                    FloatVector gv = FloatVector.fromByteBuffer(S, gb, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
-                    FloatVector mv = FloatVector.fromByteBuffer(S, mb, k << 2, NATIVE).mul(beta1).add(gv);
-                    mv.intoByteBuffer(mb, k << 2, NATIVE);
-                    pv.mul(decayFactor).sub(mv.mul(scale)).intoByteBuffer(pb, k << 2, NATIVE);
-                }
-                {
-                    int k = i + 4;
-                    FloatVector pv = FloatVector.fromByteBuffer(S, pb, k << 2, NATIVE);
-                    FloatVector gv = FloatVector.fromByteBuffer(S, gb, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
-                    FloatVector mv = FloatVector.fromByteBuffer(S, mb, k << 2, NATIVE).mul(beta1).add(gv);
-                    mv.intoByteBuffer(mb, k << 2, NATIVE);
-                    pv.mul(decayFactor).sub(mv.mul(scale)).intoByteBuffer(pb, k << 2, NATIVE);
-                }
-                {
-                    int k = i + 8;
-                    FloatVector pv = FloatVector.fromByteBuffer(S, pb, k << 2, NATIVE);
-                    FloatVector gv = FloatVector.fromByteBuffer(S, gb, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
-                    FloatVector mv = FloatVector.fromByteBuffer(S, mb, k << 2, NATIVE).mul(beta1).add(gv);
-                    mv.intoByteBuffer(mb, k << 2, NATIVE);
-                    pv.mul(decayFactor).sub(mv.mul(scale)).intoByteBuffer(pb, k << 2, NATIVE);
-                }
-                {
-                    int k = i + 12;
-                    FloatVector pv = FloatVector.fromByteBuffer(S, pb, k << 2, NATIVE);
-                    FloatVector gv = FloatVector.fromByteBuffer(S, gb, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
-                    FloatVector mv = FloatVector.fromByteBuffer(S, mb, k << 2, NATIVE).mul(beta1).add(gv);
-                    mv.intoByteBuffer(mb, k << 2, NATIVE);
-                    pv.mul(decayFactor).sub(mv.mul(scale)).intoByteBuffer(pb, k << 2, NATIVE);
-                }
+        // 16 elements per iteration on every width: off-heap, C2 reloads the buffers' fields after
+        // each store, so fewer, wider iterations cost less.
+        for (int i = from; i < end; i += LANES) {
+            {
+                int k = i;
+                FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
+                FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv);
+                mv.intoByteBuffer(m, k << 2, NATIVE);
+                pv.mul(decayFactor).sub(mv.mul(scale)).intoByteBuffer(p, k << 2, NATIVE);
+            }
+            {
+                int k = i + 4;
+                FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
+                FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv);
+                mv.intoByteBuffer(m, k << 2, NATIVE);
+                pv.mul(decayFactor).sub(mv.mul(scale)).intoByteBuffer(p, k << 2, NATIVE);
+            }
+            {
+                int k = i + 8;
+                FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
+                FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv);
+                mv.intoByteBuffer(m, k << 2, NATIVE);
+                pv.mul(decayFactor).sub(mv.mul(scale)).intoByteBuffer(p, k << 2, NATIVE);
+            }
+            {
+                int k = i + 12;
+                FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
+                FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv);
+                mv.intoByteBuffer(m, k << 2, NATIVE);
+                pv.mul(decayFactor).sub(mv.mul(scale)).intoByteBuffer(p, k << 2, NATIVE);
             }
         }
     }
@@ -640,62 +600,58 @@ final class VectorKernel128 implements Kernel {
         float stepDecay = c.stepDecay;
         float decayFactor = c.decayFactor;
         float scale = c.scale;
-        for (int b = from; b < end; b += BLOCK) {
-            int blockEnd = Math.min(end, b + BLOCK);
-            ByteBuffer pb = p.duplicate(), gb = g.duplicate(), mb = m.duplicate(), vb = v.duplicate();
-            for (int i = b; i < blockEnd; i += LANES) {
-                {
-                    int k = i;
-                    FloatVector pv = FloatVector.fromByteBuffer(S, pb, k << 2, NATIVE);
-                    FloatVector gv = FloatVector.fromByteBuffer(S, gb, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
-                    FloatVector mv = FloatVector.fromByteBuffer(S, mb, k << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
-                    FloatVector vv = FloatVector.fromByteBuffer(S, vb, k << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
-                    mv.intoByteBuffer(mb, k << 2, NATIVE);
-                    vv.intoByteBuffer(vb, k << 2, NATIVE);
-                    FloatVector u = mv.div(biasCorrection1)
-                            .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
-                            .add(pv.mul(stepDecay));
-                    pv.mul(decayFactor).sub(u.mul(scale)).intoByteBuffer(pb, k << 2, NATIVE);
-                }
-                {
-                    int k = i + 4;
-                    FloatVector pv = FloatVector.fromByteBuffer(S, pb, k << 2, NATIVE);
-                    FloatVector gv = FloatVector.fromByteBuffer(S, gb, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
-                    FloatVector mv = FloatVector.fromByteBuffer(S, mb, k << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
-                    FloatVector vv = FloatVector.fromByteBuffer(S, vb, k << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
-                    mv.intoByteBuffer(mb, k << 2, NATIVE);
-                    vv.intoByteBuffer(vb, k << 2, NATIVE);
-                    FloatVector u = mv.div(biasCorrection1)
-                            .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
-                            .add(pv.mul(stepDecay));
-                    pv.mul(decayFactor).sub(u.mul(scale)).intoByteBuffer(pb, k << 2, NATIVE);
-                }
-                {
-                    int k = i + 8;
-                    FloatVector pv = FloatVector.fromByteBuffer(S, pb, k << 2, NATIVE);
-                    FloatVector gv = FloatVector.fromByteBuffer(S, gb, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
-                    FloatVector mv = FloatVector.fromByteBuffer(S, mb, k << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
-                    FloatVector vv = FloatVector.fromByteBuffer(S, vb, k << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
-                    mv.intoByteBuffer(mb, k << 2, NATIVE);
-                    vv.intoByteBuffer(vb, k << 2, NATIVE);
-                    FloatVector u = mv.div(biasCorrection1)
-                            .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
-                            .add(pv.mul(stepDecay));
-                    pv.mul(decayFactor).sub(u.mul(scale)).intoByteBuffer(pb, k << 2, NATIVE);
-                }
-                {
-                    int k = i + 12;
-                    FloatVector pv = FloatVector.fromByteBuffer(S, pb, k << 2, NATIVE);
-                    FloatVector gv = FloatVector.fromByteBuffer(S, gb, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
-                    FloatVector mv = FloatVector.fromByteBuffer(S, mb, k << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
-                    FloatVector vv = FloatVector.fromByteBuffer(S, vb, k << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
-                    mv.intoByteBuffer(mb, k << 2, NATIVE);
-                    vv.intoByteBuffer(vb, k << 2, NATIVE);
-                    FloatVector u = mv.div(biasCorrection1)
-                            .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
-                            .add(pv.mul(stepDecay));
-                    pv.mul(decayFactor).sub(u.mul(scale)).intoByteBuffer(pb, k << 2, NATIVE);
-                }
+        for (int i = from; i < end; i += LANES) {
+            {
+                int k = i;
+                FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
+                FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
+                FloatVector vv = FloatVector.fromByteBuffer(S, v, k << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                mv.intoByteBuffer(m, k << 2, NATIVE);
+                vv.intoByteBuffer(v, k << 2, NATIVE);
+                FloatVector u = mv.div(biasCorrection1)
+                        .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
+                        .add(pv.mul(stepDecay));
+                pv.mul(decayFactor).sub(u.mul(scale)).intoByteBuffer(p, k << 2, NATIVE);
+            }
+            {
+                int k = i + 4;
+                FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
+                FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
+                FloatVector vv = FloatVector.fromByteBuffer(S, v, k << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                mv.intoByteBuffer(m, k << 2, NATIVE);
+                vv.intoByteBuffer(v, k << 2, NATIVE);
+                FloatVector u = mv.div(biasCorrection1)
+                        .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
+                        .add(pv.mul(stepDecay));
+                pv.mul(decayFactor).sub(u.mul(scale)).intoByteBuffer(p, k << 2, NATIVE);
+            }
+            {
+                int k = i + 8;
+                FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
+                FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
+                FloatVector vv = FloatVector.fromByteBuffer(S, v, k << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                mv.intoByteBuffer(m, k << 2, NATIVE);
+                vv.intoByteBuffer(v, k << 2, NATIVE);
+                FloatVector u = mv.div(biasCorrection1)
+                        .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
+                        .add(pv.mul(stepDecay));
+                pv.mul(decayFactor).sub(u.mul(scale)).intoByteBuffer(p, k << 2, NATIVE);
+            }
+            {
+                int k = i + 12;
+                FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
+                FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
+                FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
+                FloatVector vv = FloatVector.fromByteBuffer(S, v, k << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
+                mv.intoByteBuffer(m, k << 2, NATIVE);
+                vv.intoByteBuffer(v, k << 2, NATIVE);
+                FloatVector u = mv.div(biasCorrection1)
+                        .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
+                        .add(pv.mul(stepDecay));
+                pv.mul(decayFactor).sub(u.mul(scale)).intoByteBuffer(p, k << 2, NATIVE);
             }
         }
     }

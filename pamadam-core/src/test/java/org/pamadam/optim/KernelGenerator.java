@@ -25,8 +25,6 @@ import java.util.regex.Pattern;
  *     {@code float[]} or {@code ByteBuffer}, {@code $Mem} is {@code Heap} or {@code Direct}.</li>
  * <li>{@code //@lanes} ... {@code //@end}: the block once per accumulator ({@code 16 / $L} of them),
  *     with {@code $a} its number and {@code $OFF} its first element within a 16-element group.</li>
- * <li>{@code VIEW(x)}: a view of {@code x} for one block's loop: {@code x} itself on the heap, a
- *     {@code duplicate()} of the buffer off-heap (see the vector template for why).</li>
  * <li>{@code LOAD(x, i)} and {@code STORE(x, i, value);}: one element (scalar) or one vector at
  *     element {@code i}; {@code FOLD(d, acc);}: adds the 16 lanes held by {@code acc0, acc1, ...} to
  *     the double {@code d} in {@link Kernel}'s canonical fold.</li>
@@ -39,7 +37,6 @@ public final class KernelGenerator {
 
     private static final Pattern LOAD = Pattern.compile("LOAD\\((\\w+), ([^()]+)\\)");
     private static final Pattern STORE = Pattern.compile("STORE\\((\\w+), ([^,]+), (.*)\\);\\s*$");
-    private static final Pattern VIEW = Pattern.compile("VIEW\\((\\w+)\\)");
     private static final Pattern FOLD = Pattern.compile("^(\\s*)FOLD\\((\\w+), (\\w+)\\);\\s*$");
 
     private KernelGenerator() {
@@ -150,13 +147,6 @@ public final class KernelGenerator {
                 out.add(fold.group(1) + l);
             }
             return out;
-        }
-        Matcher view = VIEW.matcher(s);
-        if (view.find()) {
-            if (ctx.heap == null) {
-                throw new IllegalArgumentException("VIEW outside a //@memory block");
-            }
-            s = view.replaceAll(ctx.heap ? "$1" : "$1.duplicate()");
         }
         Matcher store = STORE.matcher(s);
         if (store.find()) {
