@@ -198,11 +198,8 @@ final class FusedStep {
         }
     }
 
-    private void apply(int claimed) {
-        // Pass two runs the tasks in the reverse order of pass one: the chunks pass one read last are
-        // the ones still in the nearest caches.
-        int task = taskStart.length - 2 - claimed;
-        for (int s = taskStart[task + 1] - 1; s >= taskStart[task]; s--) {
+    private void apply(int task) {
+        for (int s = taskStart[task]; s < taskStart[task + 1]; s++) {
             int i = segParam[s];
             if (active[i]) {
                 applyRange(kernel, coef[i], params[i], moments.mHeap(i), moments.vHeap(i), moments.mDirect(i),
