@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Timeout;
  * on events (joins, the threads' own states), never on the clock; the timeout only turns a hang into a
  * failure.
  */
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
+@Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class WorkerPoolTest {
 
     @Test
@@ -29,6 +29,58 @@ class WorkerPoolTest {
                 pool.run(count, hits::incrementAndGet);
                 for (int i = 0; i < count; i++) {
                     assertEquals(1, hits.get(i), "phase " + phase + " task " + i);
+                }
+            }
+        }
+    }
+
+    /**
+     * The caller runs its home range (the first half of 8 tasks) from the front, and the worker starts
+     * at the front of its own (task 4). The worker then holds task 4 until tasks 5 to 7 have run, which
+     * only the caller can do: it takes them from the back, 7, 6, 5. So the caller's order is exactly
+     * 0, 1, 2, 3, 7, 6, 5, whatever the timing.
+     */
+    @Test
+    void eachThreadRunsItsHomeRangeFirstAndTakesOthersFromTheBack() throws Exception {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            AtomicIntegerArray done = new AtomicIntegerArray(8);
+            java.util.List<Integer> callerOrder = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            java.util.concurrent.atomic.AtomicInteger workerFirst = new java.util.concurrent.atomic.AtomicInteger(-1);
+            AtomicBoolean workerStarted = new AtomicBoolean();
+            Thread[] callerRef = new Thread[1];
+            Thread caller = new Thread(() -> pool.run(8, i -> {
+                if (Thread.currentThread() == callerRef[0]) {
+                    callerOrder.add(i);
+                    // Keep the caller on task 0 until the worker has claimed its first task.
+                    while (i == 0 && !workerStarted.get()) {
+                        Thread.onSpinWait();
+                    }
+                } else {
+                    workerFirst.compareAndSet(-1, i);
+                    workerStarted.set(true);
+                    while (i == 4 && !(done.get(5) == 1 && done.get(6) == 1 && done.get(7) == 1)) {
+                        Thread.onSpinWait();
+                    }
+                }
+                done.set(i, 1);
+            }), "test-caller");
+            callerRef[0] = caller;
+            caller.start();
+            caller.join();
+            assertEquals(4, workerFirst.get(), "the worker's first task");
+            assertEquals(List.of(0, 1, 2, 3, 7, 6, 5), callerOrder);
+        }
+    }
+
+    @Test
+    void aPhaseAboveTheClaimWordsLimitRunsEveryTaskOnce() {
+        try (WorkerPool pool = new WorkerPool(3)) {
+            int count = WorkerPool.MAX_TASKS * 2 + 5;
+            AtomicIntegerArray hits = new AtomicIntegerArray(count);
+            pool.run(count, hits::incrementAndGet);
+            for (int i = 0; i < count; i++) {
+                if (hits.get(i) != 1) {
+                    assertEquals(1, hits.get(i), "task " + i);
                 }
             }
         }
