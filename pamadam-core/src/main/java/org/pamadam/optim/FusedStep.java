@@ -116,7 +116,7 @@ final class FusedStep {
     int run(Rule[] rules, double maxGradNorm, boolean zeroGrads) {
         double norm = Double.NaN;
         if (maxGradNorm != Double.POSITIVE_INFINITY) {
-            pool.run(taskStart.length - 1, normTask);
+            pool.run(taskStart.length - 1, normTask, true);
             double total = 0;
             for (int s = 0; s < segParam.length; s++) {
                 if (active[segParam[s]]) {
@@ -132,7 +132,8 @@ final class FusedStep {
                 c.gradScale = gradScale;
             }
         }
-        pool.run(taskStart.length - 1, measureTask);
+        // Pass two follows unless the step is refused: the workers spin for it rather than park.
+        pool.run(taskStart.length - 1, measureTask, true);
         for (int i = 0; i < params.length; i++) {
             if (!active[i]) {
                 continue;

@@ -26,7 +26,8 @@ class WorkerPoolTest {
             for (int phase = 0; phase < 20_000; phase++) {
                 int count = 1 + phase % 7;
                 AtomicIntegerArray hits = new AtomicIntegerArray(count);
-                pool.run(count, hits::incrementAndGet);
+                // Phases that announce another one (the workers spin) mixed with ones that do not.
+                pool.run(count, hits::incrementAndGet, phase % 3 != 0);
                 for (int i = 0; i < count; i++) {
                     assertEquals(1, hits.get(i), "phase " + phase + " task " + i);
                 }
