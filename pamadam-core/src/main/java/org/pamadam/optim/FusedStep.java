@@ -116,7 +116,7 @@ final class FusedStep {
     int run(Rule[] rules, double maxGradNorm, boolean zeroGrads) {
         double norm = Double.NaN;
         if (maxGradNorm != Double.POSITIVE_INFINITY) {
-            pool.run(taskStart.length - 1, normTask, true);
+            pool.run(taskStart.length - 1, normTask);
             double total = 0;
             for (int s = 0; s < segParam.length; s++) {
                 if (active[segParam[s]]) {
@@ -132,8 +132,7 @@ final class FusedStep {
                 c.gradScale = gradScale;
             }
         }
-        // Pass two follows unless the step is refused: the workers spin for it rather than park.
-        pool.run(taskStart.length - 1, measureTask, true);
+        pool.run(taskStart.length - 1, measureTask);
         for (int i = 0; i < params.length; i++) {
             if (!active[i]) {
                 continue;

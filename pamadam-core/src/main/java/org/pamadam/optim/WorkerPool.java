@@ -47,8 +47,6 @@ final class WorkerPool implements AutoCloseable {
     private volatile IntConsumer body;
     /** Added to each claimed index: non-zero only for the later parts of a phase above MAX_TASKS. */
     private volatile int offset;
-    /** Whether the workers should spin for a next phase after this one (see {@link #run(int, IntConsumer, boolean)}). */
-    private volatile boolean more;
     private volatile int phase;
     private volatile boolean closed;
     private volatile Throwable failure;
@@ -79,16 +77,6 @@ final class WorkerPool implements AutoCloseable {
 
     /** Runs {@code body} for every index in {@code [0, count)} and returns when all are done. */
     void run(int count, IntConsumer body) {
-        run(count, body, false);
-    }
-
-    /**
-     * As {@link #run(int, IntConsumer)}; {@code more} says that the caller publishes another phase
-     * right after this one (pass one, then pass two), so the workers spin for it rather than park:
-     * waking a parked thread on an idle core takes tens of microseconds on a VM. After a phase
-     * without {@code more} they park at once and leave the core to other work.
-     */
-    void run(int count, IntConsumer body, boolean more) {
         // After close the caller runs every task itself: slower, never wrong.
         if (workers.length == 0 || count <= 1 || closed) {
             for (int i = 0; i < count; i++) {
@@ -97,11 +85,11 @@ final class WorkerPool implements AutoCloseable {
             return;
         }
         for (int from = 0; from < count; from += MAX_TASKS) {
-            runPhase(from, Math.min(MAX_TASKS, count - from), body, more || from + MAX_TASKS < count);
+            runPhase(from, Math.min(MAX_TASKS, count - from), body);
         }
     }
 
-    private void runPhase(int from, int count, IntConsumer body, boolean more) {
+    private void runPhase(int from, int count, IntConsumer body) {
         int next = (phase + 1) & PHASE_MASK;
         int ranges = words.length();
         // Close every range in the new phase before publishing anything: a worker still in the old
@@ -112,7 +100,6 @@ final class WorkerPool implements AutoCloseable {
         this.caller = Thread.currentThread();
         this.body = body;
         this.offset = from;
-        this.more = more;
         this.failure = null;
         remaining.set(count);
         for (int r = 0; r < ranges; r++) {
@@ -196,11 +183,7 @@ final class WorkerPool implements AutoCloseable {
                 continue;
             }
             seen = p;
-            boolean spin = more;
             work(p, home);
-            for (int spins = 0; spin && spins < SPINS && phase == seen && !closed; spins++) {
-                Thread.onSpinWait();
-            }
         }
     }
 

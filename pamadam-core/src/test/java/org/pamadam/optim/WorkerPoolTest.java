@@ -26,8 +26,7 @@ class WorkerPoolTest {
             for (int phase = 0; phase < 20_000; phase++) {
                 int count = 1 + phase % 7;
                 AtomicIntegerArray hits = new AtomicIntegerArray(count);
-                // Phases that announce another one (the workers spin) mixed with ones that do not.
-                pool.run(count, hits::incrementAndGet, phase % 3 != 0);
+                pool.run(count, hits::incrementAndGet);
                 for (int i = 0; i < count; i++) {
                     assertEquals(1, hits.get(i), "phase " + phase + " task " + i);
                 }
