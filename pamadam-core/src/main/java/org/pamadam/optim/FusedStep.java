@@ -149,7 +149,8 @@ final class FusedStep {
             }
         }
         this.zeroGrads = zeroGrads;
-        pool.run(taskStart.length - 1, applyTask);
+        // Back to front: each thread starts pass two on the chunks its pass one read last.
+        pool.run(taskStart.length - 1, applyTask, true);
         lastNorm = norm;
         return -1;
     }
