@@ -149,8 +149,7 @@ final class FusedStep {
             }
         }
         this.zeroGrads = zeroGrads;
-        // Back to front: each thread starts pass two on the chunks its pass one read last.
-        pool.run(taskStart.length - 1, applyTask, true);
+        pool.run(taskStart.length - 1, applyTask);
         lastNorm = norm;
         return -1;
     }

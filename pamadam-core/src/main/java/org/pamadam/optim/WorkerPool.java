@@ -47,8 +47,6 @@ final class WorkerPool implements AutoCloseable {
     private volatile IntConsumer body;
     /** Added to each claimed index: non-zero only for the later parts of a phase above MAX_TASKS. */
     private volatile int offset;
-    /** Whether owners run their home range back to front in this phase. */
-    private volatile boolean backward;
     private volatile int phase;
     private volatile boolean closed;
     private volatile Throwable failure;
@@ -79,28 +77,19 @@ final class WorkerPool implements AutoCloseable {
 
     /** Runs {@code body} for every index in {@code [0, count)} and returns when all are done. */
     void run(int count, IntConsumer body) {
-        run(count, body, false);
-    }
-
-    /**
-     * As {@link #run(int, IntConsumer)}; with {@code backward}, each thread runs its home range back
-     * to front (and takes others' from their front). A phase that follows a forward one over the same
-     * data then starts on the chunks the thread touched last, which are still in its cache.
-     */
-    void run(int count, IntConsumer body, boolean backward) {
         // After close the caller runs every task itself: slower, never wrong.
         if (workers.length == 0 || count <= 1 || closed) {
             for (int i = 0; i < count; i++) {
-                body.accept(backward ? count - 1 - i : i);
+                body.accept(i);
             }
             return;
         }
         for (int from = 0; from < count; from += MAX_TASKS) {
-            runPhase(from, Math.min(MAX_TASKS, count - from), body, backward);
+            runPhase(from, Math.min(MAX_TASKS, count - from), body);
         }
     }
 
-    private void runPhase(int from, int count, IntConsumer body, boolean backward) {
+    private void runPhase(int from, int count, IntConsumer body) {
         int next = (phase + 1) & PHASE_MASK;
         int ranges = words.length();
         // Close every range in the new phase before publishing anything: a worker still in the old
@@ -111,7 +100,6 @@ final class WorkerPool implements AutoCloseable {
         this.caller = Thread.currentThread();
         this.body = body;
         this.offset = from;
-        this.backward = backward;
         this.failure = null;
         remaining.set(count);
         for (int r = 0; r < ranges; r++) {
@@ -152,12 +140,10 @@ final class WorkerPool implements AutoCloseable {
     private void work(int myPhase, int home) {
         IntConsumer b = body;
         int base = offset;
-        boolean back = backward;
         int ranges = words.length();
         for (int k = 0; k < ranges; k++) {
             int r = (home + k) % ranges;
-            // The owner takes one end of its range, everyone else the other.
-            boolean fromFront = (k == 0) != back;
+            boolean own = k == 0;
             while (true) {
                 // Claim with compare-and-set, never getAndIncrement: a worker still in an old phase
                 // must not consume (and so lose) a task of the new one.
@@ -170,8 +156,8 @@ final class WorkerPool implements AutoCloseable {
                 if (lo >= hi) {
                     break;
                 }
-                int index = fromFront ? lo : hi - 1;
-                long claimed = fromFront ? word(myPhase, lo + 1, hi) : word(myPhase, lo, hi - 1);
+                int index = own ? lo : hi - 1;
+                long claimed = own ? word(myPhase, lo + 1, hi) : word(myPhase, lo, hi - 1);
                 if (!words.compareAndSet(r, w, claimed)) {
                     continue;
                 }
