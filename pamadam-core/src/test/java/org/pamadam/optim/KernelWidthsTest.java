@@ -97,8 +97,12 @@ class KernelWidthsTest {
         double wantSquares = canonicalSquares(g, from, from + n);
         float[][] wantApplied = null;
         for (Kernel k : kernels) {
-            for (boolean direct : new boolean[] {false, true}) {
-                String at = where + " " + k.name() + (direct ? " direct" : " heap");
+            // Heap, direct, and direct with a read-only gradient (another buffer class, which step()
+            // accepts: the optimizer only reads it).
+            for (int mode = 0; mode < 3; mode++) {
+                boolean direct = mode > 0;
+                String at = where + " " + k.name() + (direct ? (mode == 2 ? " direct, read-only gradient" : " direct")
+                        : " heap");
                 double[] sums = new double[3];
                 float[] p1 = p.clone();
                 float[] m1 = m.clone();
@@ -107,6 +111,9 @@ class KernelWidthsTest {
                 if (direct) {
                     ByteBuffer pb = TestData.direct(p, 0);
                     ByteBuffer gb = TestData.direct(g, 0);
+                    if (mode == 2) {
+                        gb = gb.asReadOnlyBuffer().order(java.nio.ByteOrder.nativeOrder());
+                    }
                     ByteBuffer mb = TestData.direct(m, 0);
                     ByteBuffer vb = TestData.direct(v, 0);
                     k.measure(c, pb, gb, mb, vb, from, from + n, sums, 1);
