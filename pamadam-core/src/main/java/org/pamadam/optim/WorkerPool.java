@@ -27,9 +27,9 @@ import java.util.function.IntConsumer;
 final class WorkerPool implements AutoCloseable {
     /** Caller spin rounds before parking: a phase's last task usually ends within a few microseconds. */
     static final int SPINS = 2_000;
-    /** Task indices in a claim word take 20 bits; a larger phase runs as several phases of this many. */
-    static final int MAX_TASKS = (1 << 20) - 1;
     private static final int INDEX_BITS = 20;
+    /** Task indices in a claim word take INDEX_BITS; a larger phase runs as several phases of this many. */
+    static final int MAX_TASKS = (1 << INDEX_BITS) - 1;
     private static final long INDEX_MASK = MAX_TASKS;
     private static final int PHASE_SHIFT = 2 * INDEX_BITS;
     private static final int PHASE_MASK = (1 << (64 - PHASE_SHIFT)) - 1;
