@@ -9,8 +9,16 @@ import sys
 
 out = sys.argv[1]
 rows = {}
-for path in sorted(glob.glob(os.path.join(out, "*-[0-9]", "metrics.csv"))):
-    name = os.path.basename(os.path.dirname(path)).rsplit("-", 1)[0]
+def round_key(path):
+    name, rnd = os.path.basename(os.path.dirname(path)).rsplit("-", 1)
+    return name, int(rnd)
+
+
+# Every round, 10 and above included, in round order.
+paths = [p for p in glob.glob(os.path.join(out, "*-[0-9]*", "metrics.csv"))
+         if os.path.basename(os.path.dirname(p)).rsplit("-", 1)[1].isdigit()]
+for path in sorted(paths, key=round_key):
+    name = round_key(path)[0]
     with open(path) as f:
         last = [r for r in csv.DictReader(f) if r["epoch"] == "3"]
     if last:
