@@ -20,6 +20,12 @@ import org.pamadam.rule.TrustRatio;
  * accumulator vector(s) of 4 lanes here, folded as that order says. So parameters, moments
  * and sums are bit-identical to every other kernel's. The tail of a range (fewer than 16 elements)
  * runs {@link ScalarKernel}'s tail loops.
+ *
+ * <p>The heap loops take one vector per iteration: it adds into the first accumulator, and then the
+ * accumulators shift by one, so that element k still lands in lane k mod 16. With a whole 16-element
+ * group per iteration, C2 on JDK 17 kept the 256-bit heap loops' vectors in heap boxes in about half
+ * of the JVMs limited to AVX2 (megabytes per step). The off-heap loops keep the 16-element group per
+ * iteration: shifted, they boxed once per block ({@code docs/benchmarks/kernel-views/boxing/one-vector/}).
  */
 final class VectorKernel128 implements Kernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_128;
@@ -83,7 +89,7 @@ final class VectorKernel128 implements Kernel {
             FloatVector accU2 = FloatVector.zero(S);
             FloatVector accP3 = FloatVector.zero(S);
             FloatVector accU3 = FloatVector.zero(S);
-            for (int i = b; i < blockEnd; i += LANES) {
+            for (int i = b; i < blockEnd; i += 4) {
                 {
                     int k = i;
                     FloatVector pv = FloatVector.fromArray(S, p, k);
@@ -103,63 +109,8 @@ final class VectorKernel128 implements Kernel {
                         accU0 = accU0.add(u.mul(u));
                     }
                 }
-                {
-                    int k = i + 4;
-                    FloatVector pv = FloatVector.fromArray(S, p, k);
-                    FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
-                    FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv.mul(oneMinusBeta1));
-                    FloatVector vv = FloatVector.fromArray(S, v, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
-                    // Written out, not a helper method: a helper taking vectors is not always inlined by
-                    // C2, and then every vector is boxed on the heap.
-                    FloatVector u = mv.div(biasCorrection1)
-                            .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
-                            .add(pv.mul(stepDecay));
-                    if (meanAbs) {
-                        accP1 = accP1.add(pv.abs());
-                        accU1 = accU1.add(u.abs());
-                    } else {
-                        accP1 = accP1.add(pv.mul(pv));
-                        accU1 = accU1.add(u.mul(u));
-                    }
-                }
-                {
-                    int k = i + 8;
-                    FloatVector pv = FloatVector.fromArray(S, p, k);
-                    FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
-                    FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv.mul(oneMinusBeta1));
-                    FloatVector vv = FloatVector.fromArray(S, v, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
-                    // Written out, not a helper method: a helper taking vectors is not always inlined by
-                    // C2, and then every vector is boxed on the heap.
-                    FloatVector u = mv.div(biasCorrection1)
-                            .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
-                            .add(pv.mul(stepDecay));
-                    if (meanAbs) {
-                        accP2 = accP2.add(pv.abs());
-                        accU2 = accU2.add(u.abs());
-                    } else {
-                        accP2 = accP2.add(pv.mul(pv));
-                        accU2 = accU2.add(u.mul(u));
-                    }
-                }
-                {
-                    int k = i + 12;
-                    FloatVector pv = FloatVector.fromArray(S, p, k);
-                    FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
-                    FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv.mul(oneMinusBeta1));
-                    FloatVector vv = FloatVector.fromArray(S, v, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
-                    // Written out, not a helper method: a helper taking vectors is not always inlined by
-                    // C2, and then every vector is boxed on the heap.
-                    FloatVector u = mv.div(biasCorrection1)
-                            .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
-                            .add(pv.mul(stepDecay));
-                    if (meanAbs) {
-                        accP3 = accP3.add(pv.abs());
-                        accU3 = accU3.add(u.abs());
-                    } else {
-                        accP3 = accP3.add(pv.mul(pv));
-                        accU3 = accU3.add(u.mul(u));
-                    }
-                }
+                FloatVector accPNext = accP0; accP0 = accP1; accP1 = accP2; accP2 = accP3; accP3 = accPNext;
+                FloatVector accUNext = accU0; accU0 = accU1; accU1 = accU2; accU2 = accU3; accU3 = accUNext;
             }
             {
                 FloatVector f = accP0.add(accP2).add(accP1.add(accP3));
@@ -188,23 +139,12 @@ final class VectorKernel128 implements Kernel {
             FloatVector acc1 = FloatVector.zero(S);
             FloatVector acc2 = FloatVector.zero(S);
             FloatVector acc3 = FloatVector.zero(S);
-            for (int i = b; i < blockEnd; i += LANES) {
+            for (int i = b; i < blockEnd; i += 4) {
                 {
                     FloatVector gv = FloatVector.fromArray(S, g, i);
                     acc0 = acc0.add(gv.mul(gv));
                 }
-                {
-                    FloatVector gv = FloatVector.fromArray(S, g, i + 4);
-                    acc1 = acc1.add(gv.mul(gv));
-                }
-                {
-                    FloatVector gv = FloatVector.fromArray(S, g, i + 8);
-                    acc2 = acc2.add(gv.mul(gv));
-                }
-                {
-                    FloatVector gv = FloatVector.fromArray(S, g, i + 12);
-                    acc3 = acc3.add(gv.mul(gv));
-                }
+                FloatVector accNext = acc0; acc0 = acc1; acc1 = acc2; acc2 = acc3; acc3 = accNext;
             }
             {
                 FloatVector f = acc0.add(acc2).add(acc1.add(acc3));
@@ -233,35 +173,12 @@ final class VectorKernel128 implements Kernel {
         float beta1 = c.beta1;
         float decayFactor = c.decayFactor;
         float scale = c.scale;
-        // 16 elements per iteration on every width: off-heap, C2 reloads the buffers' fields after
-        // each store, so fewer, wider iterations cost less.
-        for (int i = from; i < end; i += LANES) {
+        // Off-heap, 16 elements per iteration on every width: C2 reloads the buffers' fields after
+        // each store, so fewer, wider iterations cost less. On the heap, one vector per iteration
+        // (see the class comment).
+        for (int i = from; i < end; i += 4) {
             {
                 int k = i;
-                FloatVector pv = FloatVector.fromArray(S, p, k);
-                FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
-                FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv);
-                mv.intoArray(m, k);
-                pv.mul(decayFactor).sub(mv.mul(scale)).intoArray(p, k);
-            }
-            {
-                int k = i + 4;
-                FloatVector pv = FloatVector.fromArray(S, p, k);
-                FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
-                FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv);
-                mv.intoArray(m, k);
-                pv.mul(decayFactor).sub(mv.mul(scale)).intoArray(p, k);
-            }
-            {
-                int k = i + 8;
-                FloatVector pv = FloatVector.fromArray(S, p, k);
-                FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
-                FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv);
-                mv.intoArray(m, k);
-                pv.mul(decayFactor).sub(mv.mul(scale)).intoArray(p, k);
-            }
-            {
-                int k = i + 12;
                 FloatVector pv = FloatVector.fromArray(S, p, k);
                 FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
                 FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv);
@@ -287,48 +204,9 @@ final class VectorKernel128 implements Kernel {
         float stepDecay = c.stepDecay;
         float decayFactor = c.decayFactor;
         float scale = c.scale;
-        for (int i = from; i < end; i += LANES) {
+        for (int i = from; i < end; i += 4) {
             {
                 int k = i;
-                FloatVector pv = FloatVector.fromArray(S, p, k);
-                FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
-                FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv.mul(oneMinusBeta1));
-                FloatVector vv = FloatVector.fromArray(S, v, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
-                mv.intoArray(m, k);
-                vv.intoArray(v, k);
-                FloatVector u = mv.div(biasCorrection1)
-                        .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
-                        .add(pv.mul(stepDecay));
-                pv.mul(decayFactor).sub(u.mul(scale)).intoArray(p, k);
-            }
-            {
-                int k = i + 4;
-                FloatVector pv = FloatVector.fromArray(S, p, k);
-                FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
-                FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv.mul(oneMinusBeta1));
-                FloatVector vv = FloatVector.fromArray(S, v, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
-                mv.intoArray(m, k);
-                vv.intoArray(v, k);
-                FloatVector u = mv.div(biasCorrection1)
-                        .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
-                        .add(pv.mul(stepDecay));
-                pv.mul(decayFactor).sub(u.mul(scale)).intoArray(p, k);
-            }
-            {
-                int k = i + 8;
-                FloatVector pv = FloatVector.fromArray(S, p, k);
-                FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
-                FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv.mul(oneMinusBeta1));
-                FloatVector vv = FloatVector.fromArray(S, v, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
-                mv.intoArray(m, k);
-                vv.intoArray(v, k);
-                FloatVector u = mv.div(biasCorrection1)
-                        .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
-                        .add(pv.mul(stepDecay));
-                pv.mul(decayFactor).sub(u.mul(scale)).intoArray(p, k);
-            }
-            {
-                int k = i + 12;
                 FloatVector pv = FloatVector.fromArray(S, p, k);
                 FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
                 FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv.mul(oneMinusBeta1));
@@ -546,8 +424,9 @@ final class VectorKernel128 implements Kernel {
         float beta1 = c.beta1;
         float decayFactor = c.decayFactor;
         float scale = c.scale;
-        // 16 elements per iteration on every width: off-heap, C2 reloads the buffers' fields after
-        // each store, so fewer, wider iterations cost less.
+        // Off-heap, 16 elements per iteration on every width: C2 reloads the buffers' fields after
+        // each store, so fewer, wider iterations cost less. On the heap, one vector per iteration
+        // (see the class comment).
         for (int i = from; i < end; i += LANES) {
             {
                 int k = i;

@@ -20,6 +20,12 @@ import org.pamadam.rule.TrustRatio;
  * accumulator vector(s) of 8 lanes here, folded as that order says. So parameters, moments
  * and sums are bit-identical to every other kernel's. The tail of a range (fewer than 16 elements)
  * runs {@link ScalarKernel}'s tail loops.
+ *
+ * <p>The heap loops take one vector per iteration: it adds into the first accumulator, and then the
+ * accumulators shift by one, so that element k still lands in lane k mod 16. With a whole 16-element
+ * group per iteration, C2 on JDK 17 kept the 256-bit heap loops' vectors in heap boxes in about half
+ * of the JVMs limited to AVX2 (megabytes per step). The off-heap loops keep the 16-element group per
+ * iteration: shifted, they boxed once per block ({@code docs/benchmarks/kernel-views/boxing/one-vector/}).
  */
 final class VectorKernel256 implements Kernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
@@ -79,7 +85,7 @@ final class VectorKernel256 implements Kernel {
             FloatVector accU0 = FloatVector.zero(S);
             FloatVector accP1 = FloatVector.zero(S);
             FloatVector accU1 = FloatVector.zero(S);
-            for (int i = b; i < blockEnd; i += LANES) {
+            for (int i = b; i < blockEnd; i += 8) {
                 {
                     int k = i;
                     FloatVector pv = FloatVector.fromArray(S, p, k);
@@ -99,25 +105,8 @@ final class VectorKernel256 implements Kernel {
                         accU0 = accU0.add(u.mul(u));
                     }
                 }
-                {
-                    int k = i + 8;
-                    FloatVector pv = FloatVector.fromArray(S, p, k);
-                    FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
-                    FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv.mul(oneMinusBeta1));
-                    FloatVector vv = FloatVector.fromArray(S, v, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
-                    // Written out, not a helper method: a helper taking vectors is not always inlined by
-                    // C2, and then every vector is boxed on the heap.
-                    FloatVector u = mv.div(biasCorrection1)
-                            .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
-                            .add(pv.mul(stepDecay));
-                    if (meanAbs) {
-                        accP1 = accP1.add(pv.abs());
-                        accU1 = accU1.add(u.abs());
-                    } else {
-                        accP1 = accP1.add(pv.mul(pv));
-                        accU1 = accU1.add(u.mul(u));
-                    }
-                }
+                FloatVector accPNext = accP0; accP0 = accP1; accP1 = accPNext;
+                FloatVector accUNext = accU0; accU0 = accU1; accU1 = accUNext;
             }
             {
                 FloatVector f = accP0.add(accP1);
@@ -146,15 +135,12 @@ final class VectorKernel256 implements Kernel {
             int blockEnd = Math.min(end, b + BLOCK);
             FloatVector acc0 = FloatVector.zero(S);
             FloatVector acc1 = FloatVector.zero(S);
-            for (int i = b; i < blockEnd; i += LANES) {
+            for (int i = b; i < blockEnd; i += 8) {
                 {
                     FloatVector gv = FloatVector.fromArray(S, g, i);
                     acc0 = acc0.add(gv.mul(gv));
                 }
-                {
-                    FloatVector gv = FloatVector.fromArray(S, g, i + 8);
-                    acc1 = acc1.add(gv.mul(gv));
-                }
+                FloatVector accNext = acc0; acc0 = acc1; acc1 = accNext;
             }
             {
                 FloatVector f = acc0.add(acc1);
@@ -184,19 +170,12 @@ final class VectorKernel256 implements Kernel {
         float beta1 = c.beta1;
         float decayFactor = c.decayFactor;
         float scale = c.scale;
-        // 16 elements per iteration on every width: off-heap, C2 reloads the buffers' fields after
-        // each store, so fewer, wider iterations cost less.
-        for (int i = from; i < end; i += LANES) {
+        // Off-heap, 16 elements per iteration on every width: C2 reloads the buffers' fields after
+        // each store, so fewer, wider iterations cost less. On the heap, one vector per iteration
+        // (see the class comment).
+        for (int i = from; i < end; i += 8) {
             {
                 int k = i;
-                FloatVector pv = FloatVector.fromArray(S, p, k);
-                FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
-                FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv);
-                mv.intoArray(m, k);
-                pv.mul(decayFactor).sub(mv.mul(scale)).intoArray(p, k);
-            }
-            {
-                int k = i + 8;
                 FloatVector pv = FloatVector.fromArray(S, p, k);
                 FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
                 FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv);
@@ -222,22 +201,9 @@ final class VectorKernel256 implements Kernel {
         float stepDecay = c.stepDecay;
         float decayFactor = c.decayFactor;
         float scale = c.scale;
-        for (int i = from; i < end; i += LANES) {
+        for (int i = from; i < end; i += 8) {
             {
                 int k = i;
-                FloatVector pv = FloatVector.fromArray(S, p, k);
-                FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
-                FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv.mul(oneMinusBeta1));
-                FloatVector vv = FloatVector.fromArray(S, v, k).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
-                mv.intoArray(m, k);
-                vv.intoArray(v, k);
-                FloatVector u = mv.div(biasCorrection1)
-                        .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
-                        .add(pv.mul(stepDecay));
-                pv.mul(decayFactor).sub(u.mul(scale)).intoArray(p, k);
-            }
-            {
-                int k = i + 8;
                 FloatVector pv = FloatVector.fromArray(S, p, k);
                 FloatVector gv = FloatVector.fromArray(S, g, k).mul(gradScale).add(pv.mul(gradDecay));
                 FloatVector mv = FloatVector.fromArray(S, m, k).mul(beta1).add(gv.mul(oneMinusBeta1));
@@ -406,8 +372,9 @@ final class VectorKernel256 implements Kernel {
         float beta1 = c.beta1;
         float decayFactor = c.decayFactor;
         float scale = c.scale;
-        // 16 elements per iteration on every width: off-heap, C2 reloads the buffers' fields after
-        // each store, so fewer, wider iterations cost less.
+        // Off-heap, 16 elements per iteration on every width: C2 reloads the buffers' fields after
+        // each store, so fewer, wider iterations cost less. On the heap, one vector per iteration
+        // (see the class comment).
         for (int i = from; i < end; i += LANES) {
             {
                 int k = i;

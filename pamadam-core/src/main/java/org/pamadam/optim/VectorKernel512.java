@@ -20,6 +20,12 @@ import org.pamadam.rule.TrustRatio;
  * accumulator vector(s) of 16 lanes here, folded as that order says. So parameters, moments
  * and sums are bit-identical to every other kernel's. The tail of a range (fewer than 16 elements)
  * runs {@link ScalarKernel}'s tail loops.
+ *
+ * <p>The heap loops take one vector per iteration: it adds into the first accumulator, and then the
+ * accumulators shift by one, so that element k still lands in lane k mod 16. With a whole 16-element
+ * group per iteration, C2 on JDK 17 kept the 256-bit heap loops' vectors in heap boxes in about half
+ * of the JVMs limited to AVX2 (megabytes per step). The off-heap loops keep the 16-element group per
+ * iteration: shifted, they boxed once per block ({@code docs/benchmarks/kernel-views/boxing/one-vector/}).
  */
 final class VectorKernel512 implements Kernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
@@ -77,7 +83,7 @@ final class VectorKernel512 implements Kernel {
             int blockEnd = Math.min(end, b + BLOCK);
             FloatVector accP0 = FloatVector.zero(S);
             FloatVector accU0 = FloatVector.zero(S);
-            for (int i = b; i < blockEnd; i += LANES) {
+            for (int i = b; i < blockEnd; i += 16) {
                 {
                     int k = i;
                     FloatVector pv = FloatVector.fromArray(S, p, k);
@@ -126,7 +132,7 @@ final class VectorKernel512 implements Kernel {
         for (int b = from; b < end; b += BLOCK) {
             int blockEnd = Math.min(end, b + BLOCK);
             FloatVector acc0 = FloatVector.zero(S);
-            for (int i = b; i < blockEnd; i += LANES) {
+            for (int i = b; i < blockEnd; i += 16) {
                 {
                     FloatVector gv = FloatVector.fromArray(S, g, i);
                     acc0 = acc0.add(gv.mul(gv));
@@ -161,9 +167,10 @@ final class VectorKernel512 implements Kernel {
         float beta1 = c.beta1;
         float decayFactor = c.decayFactor;
         float scale = c.scale;
-        // 16 elements per iteration on every width: off-heap, C2 reloads the buffers' fields after
-        // each store, so fewer, wider iterations cost less.
-        for (int i = from; i < end; i += LANES) {
+        // Off-heap, 16 elements per iteration on every width: C2 reloads the buffers' fields after
+        // each store, so fewer, wider iterations cost less. On the heap, one vector per iteration
+        // (see the class comment).
+        for (int i = from; i < end; i += 16) {
             {
                 int k = i;
                 FloatVector pv = FloatVector.fromArray(S, p, k);
@@ -191,7 +198,7 @@ final class VectorKernel512 implements Kernel {
         float stepDecay = c.stepDecay;
         float decayFactor = c.decayFactor;
         float scale = c.scale;
-        for (int i = from; i < end; i += LANES) {
+        for (int i = from; i < end; i += 16) {
             {
                 int k = i;
                 FloatVector pv = FloatVector.fromArray(S, p, k);
@@ -339,8 +346,9 @@ final class VectorKernel512 implements Kernel {
         float beta1 = c.beta1;
         float decayFactor = c.decayFactor;
         float scale = c.scale;
-        // 16 elements per iteration on every width: off-heap, C2 reloads the buffers' fields after
-        // each store, so fewer, wider iterations cost less.
+        // Off-heap, 16 elements per iteration on every width: C2 reloads the buffers' fields after
+        // each store, so fewer, wider iterations cost less. On the heap, one vector per iteration
+        // (see the class comment).
         for (int i = from; i < end; i += LANES) {
             {
                 int k = i;

@@ -25,6 +25,10 @@ import java.util.regex.Pattern;
  *     {@code float[]} or {@code ByteBuffer}, {@code $Mem} is {@code Heap} or {@code Direct}.</li>
  * <li>{@code //@lanes} ... {@code //@end}: the block once per accumulator ({@code 16 / $L} of them),
  *     with {@code $a} its number and {@code $OFF} its first element within a 16-element group.</li>
+ * <li>{@code //@vectors} ... {@code //@end}: a loop body over one 16-element group, in a loop that
+ *     steps by {@code $STEP}. Off-heap, as {@code //@lanes} ({@code $STEP} is 16); on the heap of a
+ *     vector kernel, the block once for accumulator 0 and then the shift of {@link #rotate}
+ *     ({@code $STEP} is one vector).</li>
  * <li>{@code LOAD(x, i)} and {@code STORE(x, i, value);}: one element (scalar) or one vector at
  *     element {@code i}; {@code FOLD(d, acc);}: adds the 16 lanes held by {@code acc0, acc1, ...} to
  *     the double {@code d} in {@link Kernel}'s canonical fold.</li>
@@ -87,13 +91,42 @@ public final class KernelGenerator {
         while (i < to) {
             String line = lines.get(i);
             String directive = line.strip();
-            if (directive.equals("//@memory") || directive.equals("//@lanes")) {
+            if (directive.equals("//@vectors")) {
+                int end = matchingEnd(lines, i, to);
+                if (ctx.heap == null) {
+                    throw new IllegalArgumentException("template line " + (i + 1) + ": //@vectors outside a //@memory block");
+                }
+                if (ctx.heap && !ctx.scalar) {
+                    // One vector per iteration: the block once, for accumulator 0, then the shift.
+                    Map<String, String> inner = new LinkedHashMap<>(vars);
+                    inner.put("$a", "0");
+                    inner.put("$OFF", "0");
+                    expand(lines, i + 1, end, inner, ctx, out);
+                    String indent = lines.get(i + 1).substring(0, lines.get(i + 1).length() - lines.get(i + 1).stripLeading().length());
+                    for (String acc : accumulators(lines.subList(i + 1, end))) {
+                        String shift = rotate(acc, 16 / ctx.lanes);
+                        if (!shift.isEmpty()) {
+                            out.add(indent + shift);
+                        }
+                    }
+                } else {
+                    for (int a = 0; a < 16 / ctx.lanes; a++) {
+                        Map<String, String> inner = new LinkedHashMap<>(vars);
+                        inner.put("$a", String.valueOf(a));
+                        inner.put("$OFF", String.valueOf(a * ctx.lanes));
+                        expand(lines, i + 1, end, inner, ctx, out);
+                    }
+                }
+                i = end + 1;
+            } else if (directive.equals("//@memory") || directive.equals("//@lanes")) {
                 int end = matchingEnd(lines, i, to);
                 if (directive.equals("//@memory")) {
                     for (boolean heap : new boolean[] {true, false}) {
                         Map<String, String> inner = new LinkedHashMap<>(vars);
                         inner.put("$Floats", heap ? "float[]" : "ByteBuffer");
                         inner.put("$Mem", heap ? "Heap" : "Direct");
+                        // Elements per iteration of a //@vectors loop.
+                        inner.put("$STEP", heap && !ctx.scalar ? String.valueOf(ctx.lanes) : "LANES");
                         if (!heap) {
                             out.add("");
                         }
@@ -121,7 +154,7 @@ public final class KernelGenerator {
         int depth = 0;
         for (int i = start; i < to; i++) {
             String d = lines.get(i).strip();
-            if (d.equals("//@memory") || d.equals("//@lanes")) {
+            if (d.equals("//@memory") || d.equals("//@lanes") || d.equals("//@vectors")) {
                 depth++;
             } else if (d.equals("//@end") && --depth == 0) {
                 return i;
@@ -185,6 +218,36 @@ public final class KernelGenerator {
         out.add("    " + d + " += f.lane(0);");
         out.add("}");
         return out;
+    }
+
+    /** The accumulators a //@vectors block adds into: the names written {@code name$a}, in order. */
+    private static List<String> accumulators(List<String> block) {
+        List<String> names = new ArrayList<>();
+        Matcher m = Pattern.compile("(\\w+)\\$a\\b").matcher(String.join("\n", block));
+        while (m.find()) {
+            if (!names.contains(m.group(1))) {
+                names.add(m.group(1));
+            }
+        }
+        return names;
+    }
+
+    /**
+     * The shift after one vector of a heap loop: {@code acc0 = acc1, ..., last = the old acc0}, so that
+     * the next vector's lanes are in {@code acc0} and element {@code k} of a block lands in lane
+     * {@code k mod 16} of the canonical order. A block holds a multiple of 16 elements, so the
+     * accumulators are back in place at its end. Nothing for one accumulator.
+     */
+    private static String rotate(String acc, int count) {
+        if (count == 1) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder("FloatVector " + acc + "Next = " + acc + "0;");
+        for (int a = 0; a + 1 < count; a++) {
+            b.append(" ").append(acc).append(a).append(" = ").append(acc).append(a + 1).append(";");
+        }
+        b.append(" ").append(acc).append(count - 1).append(" = ").append(acc).append("Next;");
+        return b.toString();
     }
 
     /** The scalar fold of lanes {@code j, j+step, ...}: the sum of the pair trees at distance 8, 4, 2, 1. */
