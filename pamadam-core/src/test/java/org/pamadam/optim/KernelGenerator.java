@@ -98,10 +98,7 @@ public final class KernelGenerator {
                 }
                 if (ctx.heap && !ctx.scalar) {
                     // One vector per iteration: the block once, for accumulator 0, then the shift.
-                    Map<String, String> inner = new LinkedHashMap<>(vars);
-                    inner.put("$a", "0");
-                    inner.put("$OFF", "0");
-                    expand(lines, i + 1, end, inner, ctx, out);
+                    expandFor(0, lines, i + 1, end, vars, ctx, out);
                     String indent = lines.get(i + 1).substring(0, lines.get(i + 1).length() - lines.get(i + 1).stripLeading().length());
                     for (String acc : accumulators(lines.subList(i + 1, end))) {
                         String shift = rotate(acc, 16 / ctx.lanes);
@@ -111,10 +108,7 @@ public final class KernelGenerator {
                     }
                 } else {
                     for (int a = 0; a < 16 / ctx.lanes; a++) {
-                        Map<String, String> inner = new LinkedHashMap<>(vars);
-                        inner.put("$a", String.valueOf(a));
-                        inner.put("$OFF", String.valueOf(a * ctx.lanes));
-                        expand(lines, i + 1, end, inner, ctx, out);
+                        expandFor(a, lines, i + 1, end, vars, ctx, out);
                     }
                 }
                 i = end + 1;
@@ -134,10 +128,7 @@ public final class KernelGenerator {
                     }
                 } else {
                     for (int a = 0; a < 16 / ctx.lanes; a++) {
-                        Map<String, String> inner = new LinkedHashMap<>(vars);
-                        inner.put("$a", String.valueOf(a));
-                        inner.put("$OFF", String.valueOf(a * ctx.lanes));
-                        expand(lines, i + 1, end, inner, ctx, out);
+                        expandFor(a, lines, i + 1, end, vars, ctx, out);
                     }
                 }
                 i = end + 1;
@@ -148,6 +139,15 @@ public final class KernelGenerator {
                 i++;
             }
         }
+    }
+
+    /** The block {@code [from, to)} for accumulator {@code a}: {@code $a} its number, {@code $OFF} its first element. */
+    private static void expandFor(int a, List<String> lines, int from, int to, Map<String, String> vars, Context ctx,
+                                  List<String> out) {
+        Map<String, String> inner = new LinkedHashMap<>(vars);
+        inner.put("$a", String.valueOf(a));
+        inner.put("$OFF", String.valueOf(a * ctx.lanes));
+        expand(lines, from, to, inner, ctx, out);
     }
 
     private static int matchingEnd(List<String> lines, int start, int to) {
