@@ -25,7 +25,8 @@ import org.pamadam.rule.TrustRatio;
  * accumulators shift by one, so that element k still lands in lane k mod 16. With a whole 16-element
  * group per iteration, C2 on JDK 17 kept the 256-bit heap loops' vectors in heap boxes in about half
  * of the JVMs limited to AVX2 (megabytes per step). The off-heap loops keep the 16-element group per
- * iteration: shifted, they boxed once per block ({@code docs/benchmarks/kernel-views/boxing/one-vector/}).
+ * iteration: shifted, they boxed once per block. They still box in some AVX2 JVMs, an open defect
+ * ({@code docs/benchmarks/kernel-views/boxing/one-vector/}).
  */
 final class VectorKernel512 implements Kernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
