@@ -3,8 +3,6 @@ package org.pamadam.optim;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
-import org.pamadam.TestData;
 import org.pamadam.rule.Rule;
 
 /**
@@ -19,14 +17,7 @@ public final class AllocationProbe {
 
     public static void main(String[] args) {
         com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        SplittableRandom rnd = new SplittableRandom(1);
-        List<Param> ps = new ArrayList<>();
-        for (int i = 0; i < 50; i++) {
-            float[] values = TestData.gaussian(rnd, i == 0 ? 100_000 : 64 + i, 1);
-            Param p = Param.of("t" + i, values);
-            p.setGrad(TestData.gaussian(rnd, values.length, 0.1));
-            ps.add(p);
-        }
+        List<Param> ps = AllocationTest.model(false);
         System.out.println("kernel " + Optimizer.defaultKernel());
         try (Optimizer opt = Optimizer.builder().group(Rule.pamAdam().build(), ps).threads(2).maxGradNorm(1.0).build()) {
             List<Thread> threads = new ArrayList<>();

@@ -61,7 +61,8 @@ class AllocationTest {
         }
     }
 
-    private static List<Param> model(boolean direct) {
+    /** One tensor of 100,000 floats and 49 of 65 to 113, on the heap or direct; also {@link AllocationProbe}'s. */
+    static List<Param> model(boolean direct) {
         SplittableRandom rnd = new SplittableRandom(1);
         List<Param> ps = new ArrayList<>();
         for (int i = 0; i < 50; i++) {

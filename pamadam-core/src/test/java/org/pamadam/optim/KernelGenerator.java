@@ -91,28 +91,23 @@ public final class KernelGenerator {
         while (i < to) {
             String line = lines.get(i);
             String directive = line.strip();
-            if (directive.equals("//@vectors")) {
+            if (directive.equals("//@vectors") && ctx.heap == null) {
+                throw new IllegalArgumentException("template line " + (i + 1) + ": //@vectors outside a //@memory block");
+            } else if (directive.equals("//@vectors") && ctx.heap && !ctx.scalar) {
+                // One vector per iteration: the block once, for accumulator 0, then the shift.
                 int end = matchingEnd(lines, i, to);
-                if (ctx.heap == null) {
-                    throw new IllegalArgumentException("template line " + (i + 1) + ": //@vectors outside a //@memory block");
-                }
-                if (ctx.heap && !ctx.scalar) {
-                    // One vector per iteration: the block once, for accumulator 0, then the shift.
-                    expandFor(0, lines, i + 1, end, vars, ctx, out);
-                    String indent = lines.get(i + 1).substring(0, lines.get(i + 1).length() - lines.get(i + 1).stripLeading().length());
-                    for (String acc : accumulators(lines.subList(i + 1, end))) {
-                        String shift = rotate(acc, 16 / ctx.lanes);
-                        if (!shift.isEmpty()) {
-                            out.add(indent + shift);
-                        }
-                    }
-                } else {
-                    for (int a = 0; a < 16 / ctx.lanes; a++) {
-                        expandFor(a, lines, i + 1, end, vars, ctx, out);
+                expandFor(0, lines, i + 1, end, vars, ctx, out);
+                String first = lines.get(i + 1);
+                String indent = first.substring(0, first.length() - first.stripLeading().length());
+                for (String acc : accumulators(lines.subList(i + 1, end))) {
+                    String shift = rotate(acc, 16 / ctx.lanes);
+                    if (!shift.isEmpty()) {
+                        out.add(indent + shift);
                     }
                 }
                 i = end + 1;
-            } else if (directive.equals("//@memory") || directive.equals("//@lanes")) {
+            } else if (directive.equals("//@memory") || directive.equals("//@lanes") || directive.equals("//@vectors")) {
+                // Off-heap (and scalar), //@vectors is //@lanes: a whole 16-element group per iteration.
                 int end = matchingEnd(lines, i, to);
                 if (directive.equals("//@memory")) {
                     for (boolean heap : new boolean[] {true, false}) {
