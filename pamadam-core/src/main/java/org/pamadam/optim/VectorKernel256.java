@@ -21,12 +21,14 @@ import org.pamadam.rule.TrustRatio;
  * and sums are bit-identical to every other kernel's. The tail of a range (fewer than 16 elements)
  * runs {@link ScalarKernel}'s tail loops.
  *
- * <p>The heap loops take one vector per iteration: it adds into the first accumulator, and then the
- * accumulators shift by one, so that element k still lands in lane k mod 16. With a whole 16-element
- * group per iteration, C2 on JDK 17 kept the 256-bit heap loops' vectors in heap boxes in about half
- * of the JVMs limited to AVX2 (megabytes per step). The off-heap loops keep the 16-element group per
- * iteration: shifted, they boxed once per block. They still box in some AVX2 JVMs, an open defect
- * ({@code docs/benchmarks/kernel-views/boxing/one-vector/}).
+ * <p>Every loop takes one vector per iteration. On JDK 17 with a whole 16-element group per iteration,
+ * C2 kept the vectors of the 128- and 256-bit loops in heap boxes in many JVMs limited to AVX2
+ * (megabytes and 2.5 to 3.5 times the time per step, for the JVM's life:
+ * {@code docs/benchmarks/kernel-views/boxing/one-vector/}). Register accumulators add the vector
+ * into the first one and then shift by one, so that element k still lands in lane k mod 16. Off-heap,
+ * C2 boxed shifted register accumulators too, so there the measuring pass keeps its 16 lanes per
+ * accumulator in a per-thread scratch array ({@link AccumulatorLanes}), lane (k - b) mod 16 for
+ * element k of the block that starts at b.
  */
 final class VectorKernel256 implements Kernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
@@ -171,9 +173,6 @@ final class VectorKernel256 implements Kernel {
         float beta1 = c.beta1;
         float decayFactor = c.decayFactor;
         float scale = c.scale;
-        // Off-heap, 16 elements per iteration on every width: C2 reloads the buffers' fields after
-        // each store, so fewer, wider iterations cost less. On the heap, one vector per iteration
-        // (see the class comment).
         for (int i = from; i < end; i += 8) {
             {
                 int k = i;
@@ -264,11 +263,9 @@ final class VectorKernel256 implements Kernel {
         // Blocks of the canonical order: an inner loop without a flush test runs faster on every kind.
         for (int b = from; b < end; b += BLOCK) {
             int blockEnd = Math.min(end, b + BLOCK);
-            FloatVector accP0 = FloatVector.zero(S);
-            FloatVector accU0 = FloatVector.zero(S);
-            FloatVector accP1 = FloatVector.zero(S);
-            FloatVector accU1 = FloatVector.zero(S);
-            for (int i = b; i < blockEnd; i += LANES) {
+            float[] lanes = AccumulatorLanes.get(); // accP at 0, accU at 16
+            java.util.Arrays.fill(lanes, 0, 32, 0f);
+            for (int i = b; i < blockEnd; i += 8) {
                 {
                     int k = i;
                     FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
@@ -281,42 +278,23 @@ final class VectorKernel256 implements Kernel {
                             .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
                             .add(pv.mul(stepDecay));
                     if (meanAbs) {
-                        accP0 = accP0.add(pv.abs());
-                        accU0 = accU0.add(u.abs());
+                        FloatVector.fromArray(S, lanes, ((k - b) & 15)).add(pv.abs()).intoArray(lanes, ((k - b) & 15));
+                        FloatVector.fromArray(S, lanes, 16 + ((k - b) & 15)).add(u.abs()).intoArray(lanes, 16 + ((k - b) & 15));
                     } else {
-                        accP0 = accP0.add(pv.mul(pv));
-                        accU0 = accU0.add(u.mul(u));
-                    }
-                }
-                {
-                    int k = i + 8;
-                    FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
-                    FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
-                    FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
-                    FloatVector vv = FloatVector.fromByteBuffer(S, v, k << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
-                    // Written out, not a helper method: a helper taking vectors is not always inlined by
-                    // C2, and then every vector is boxed on the heap.
-                    FloatVector u = mv.div(biasCorrection1)
-                            .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
-                            .add(pv.mul(stepDecay));
-                    if (meanAbs) {
-                        accP1 = accP1.add(pv.abs());
-                        accU1 = accU1.add(u.abs());
-                    } else {
-                        accP1 = accP1.add(pv.mul(pv));
-                        accU1 = accU1.add(u.mul(u));
+                        FloatVector.fromArray(S, lanes, ((k - b) & 15)).add(pv.mul(pv)).intoArray(lanes, ((k - b) & 15));
+                        FloatVector.fromArray(S, lanes, 16 + ((k - b) & 15)).add(u.mul(u)).intoArray(lanes, 16 + ((k - b) & 15));
                     }
                 }
             }
             {
-                FloatVector f = accP0.add(accP1);
+                FloatVector f = FloatVector.fromArray(S, lanes, 0).add(FloatVector.fromArray(S, lanes, 8));
                 f = f.add(f.slice(4));
                 f = f.add(f.slice(2));
                 f = f.add(f.slice(1));
                 paramSum += f.lane(0);
             }
             {
-                FloatVector f = accU0.add(accU1);
+                FloatVector f = FloatVector.fromArray(S, lanes, 16).add(FloatVector.fromArray(S, lanes, 24));
                 f = f.add(f.slice(4));
                 f = f.add(f.slice(2));
                 f = f.add(f.slice(1));
@@ -335,15 +313,12 @@ final class VectorKernel256 implements Kernel {
             int blockEnd = Math.min(end, b + BLOCK);
             FloatVector acc0 = FloatVector.zero(S);
             FloatVector acc1 = FloatVector.zero(S);
-            for (int i = b; i < blockEnd; i += LANES) {
+            for (int i = b; i < blockEnd; i += 8) {
                 {
                     FloatVector gv = FloatVector.fromByteBuffer(S, g, i << 2, NATIVE);
                     acc0 = acc0.add(gv.mul(gv));
                 }
-                {
-                    FloatVector gv = FloatVector.fromByteBuffer(S, g, (i + 8) << 2, NATIVE);
-                    acc1 = acc1.add(gv.mul(gv));
-                }
+                FloatVector accNext = acc0; acc0 = acc1; acc1 = accNext;
             }
             {
                 FloatVector f = acc0.add(acc1);
@@ -373,20 +348,9 @@ final class VectorKernel256 implements Kernel {
         float beta1 = c.beta1;
         float decayFactor = c.decayFactor;
         float scale = c.scale;
-        // Off-heap, 16 elements per iteration on every width: C2 reloads the buffers' fields after
-        // each store, so fewer, wider iterations cost less. On the heap, one vector per iteration
-        // (see the class comment).
-        for (int i = from; i < end; i += LANES) {
+        for (int i = from; i < end; i += 8) {
             {
                 int k = i;
-                FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
-                FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
-                FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv);
-                mv.intoByteBuffer(m, k << 2, NATIVE);
-                pv.mul(decayFactor).sub(mv.mul(scale)).intoByteBuffer(p, k << 2, NATIVE);
-            }
-            {
-                int k = i + 8;
                 FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
                 FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
                 FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv);
@@ -412,22 +376,9 @@ final class VectorKernel256 implements Kernel {
         float stepDecay = c.stepDecay;
         float decayFactor = c.decayFactor;
         float scale = c.scale;
-        for (int i = from; i < end; i += LANES) {
+        for (int i = from; i < end; i += 8) {
             {
                 int k = i;
-                FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
-                FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
-                FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));
-                FloatVector vv = FloatVector.fromByteBuffer(S, v, k << 2, NATIVE).mul(beta2).add(gv.mul(oneMinusBeta2).mul(gv));
-                mv.intoByteBuffer(m, k << 2, NATIVE);
-                vv.intoByteBuffer(v, k << 2, NATIVE);
-                FloatVector u = mv.div(biasCorrection1)
-                        .div(vv.div(biasCorrection2).lanewise(VectorOperators.SQRT).add(eps))
-                        .add(pv.mul(stepDecay));
-                pv.mul(decayFactor).sub(u.mul(scale)).intoByteBuffer(p, k << 2, NATIVE);
-            }
-            {
-                int k = i + 8;
                 FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
                 FloatVector gv = FloatVector.fromByteBuffer(S, g, k << 2, NATIVE).mul(gradScale).add(pv.mul(gradDecay));
                 FloatVector mv = FloatVector.fromByteBuffer(S, m, k << 2, NATIVE).mul(beta1).add(gv.mul(oneMinusBeta1));

@@ -21,12 +21,14 @@ import org.pamadam.rule.TrustRatio;
  * and sums are bit-identical to every other kernel's. The tail of a range (fewer than 16 elements)
  * runs {@link ScalarKernel}'s tail loops.
  *
- * <p>The heap loops take one vector per iteration: it adds into the first accumulator, and then the
- * accumulators shift by one, so that element k still lands in lane k mod 16. With a whole 16-element
- * group per iteration, C2 on JDK 17 kept the 256-bit heap loops' vectors in heap boxes in about half
- * of the JVMs limited to AVX2 (megabytes per step). The off-heap loops keep the 16-element group per
- * iteration: shifted, they boxed once per block. They still box in some AVX2 JVMs, an open defect
- * ({@code docs/benchmarks/kernel-views/boxing/one-vector/}).
+ * <p>Every loop takes one vector per iteration. On JDK 17 with a whole 16-element group per iteration,
+ * C2 kept the vectors of the 128- and 256-bit loops in heap boxes in many JVMs limited to AVX2
+ * (megabytes and 2.5 to 3.5 times the time per step, for the JVM's life:
+ * {@code docs/benchmarks/kernel-views/boxing/one-vector/}). Register accumulators add the vector
+ * into the first one and then shift by one, so that element k still lands in lane k mod 16. Off-heap,
+ * C2 boxed shifted register accumulators too, so there the measuring pass keeps its 16 lanes per
+ * accumulator in a per-thread scratch array ({@link AccumulatorLanes}), lane (k - b) mod 16 for
+ * element k of the block that starts at b.
  */
 final class VectorKernel512 implements Kernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
@@ -168,9 +170,6 @@ final class VectorKernel512 implements Kernel {
         float beta1 = c.beta1;
         float decayFactor = c.decayFactor;
         float scale = c.scale;
-        // Off-heap, 16 elements per iteration on every width: C2 reloads the buffers' fields after
-        // each store, so fewer, wider iterations cost less. On the heap, one vector per iteration
-        // (see the class comment).
         for (int i = from; i < end; i += 16) {
             {
                 int k = i;
@@ -263,7 +262,7 @@ final class VectorKernel512 implements Kernel {
             int blockEnd = Math.min(end, b + BLOCK);
             FloatVector accP0 = FloatVector.zero(S);
             FloatVector accU0 = FloatVector.zero(S);
-            for (int i = b; i < blockEnd; i += LANES) {
+            for (int i = b; i < blockEnd; i += 16) {
                 {
                     int k = i;
                     FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
@@ -312,7 +311,7 @@ final class VectorKernel512 implements Kernel {
         for (int b = from; b < end; b += BLOCK) {
             int blockEnd = Math.min(end, b + BLOCK);
             FloatVector acc0 = FloatVector.zero(S);
-            for (int i = b; i < blockEnd; i += LANES) {
+            for (int i = b; i < blockEnd; i += 16) {
                 {
                     FloatVector gv = FloatVector.fromByteBuffer(S, g, i << 2, NATIVE);
                     acc0 = acc0.add(gv.mul(gv));
@@ -347,10 +346,7 @@ final class VectorKernel512 implements Kernel {
         float beta1 = c.beta1;
         float decayFactor = c.decayFactor;
         float scale = c.scale;
-        // Off-heap, 16 elements per iteration on every width: C2 reloads the buffers' fields after
-        // each store, so fewer, wider iterations cost less. On the heap, one vector per iteration
-        // (see the class comment).
-        for (int i = from; i < end; i += LANES) {
+        for (int i = from; i < end; i += 16) {
             {
                 int k = i;
                 FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);
@@ -378,7 +374,7 @@ final class VectorKernel512 implements Kernel {
         float stepDecay = c.stepDecay;
         float decayFactor = c.decayFactor;
         float scale = c.scale;
-        for (int i = from; i < end; i += LANES) {
+        for (int i = from; i < end; i += 16) {
             {
                 int k = i;
                 FloatVector pv = FloatVector.fromByteBuffer(S, p, k << 2, NATIVE);

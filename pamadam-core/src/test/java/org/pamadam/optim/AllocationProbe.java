@@ -6,8 +6,9 @@ import java.util.List;
 import org.pamadam.rule.Rule;
 
 /**
- * A JVM of its own for {@link AvxTwoAllocationTest}: {@link AllocationTest}'s heap model (one tensor of
- * 100,000 floats and 49 small ones), PAMAdam, two threads, clipping at 1.0. After 2,000 steps of
+ * A JVM of its own for {@link AvxTwoAllocationTest}: {@link AllocationTest}'s model (one tensor of
+ * 100,000 floats and 49 small ones; on the heap, or in direct buffers with the argument
+ * {@code direct}), PAMAdam, two threads, clipping at 1.0. After 2,000 steps of
  * warm-up it prints the default kernel, then the bytes each thread allocated per step over each of
  * six windows of 500 steps: {@code window W caller=B worker=B}.
  */
@@ -17,7 +18,7 @@ public final class AllocationProbe {
 
     public static void main(String[] args) {
         com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        List<Param> ps = AllocationTest.model(false);
+        List<Param> ps = AllocationTest.model(args.length > 0 && args[0].equals("direct"));
         System.out.println("kernel " + Optimizer.defaultKernel());
         try (Optimizer opt = Optimizer.builder().group(Rule.pamAdam().build(), ps).threads(2).maxGradNorm(1.0).build()) {
             List<Thread> threads = new ArrayList<>();

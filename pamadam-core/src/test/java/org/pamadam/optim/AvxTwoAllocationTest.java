@@ -12,28 +12,44 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The 256-bit kernel on an AVX2 JVM allocates nothing per step after warm-up, on heap parameters. On
- * JDK 17, C2 kept the vectors of the 256-bit heap loops in heap boxes in about half of such JVMs when
- * each loop iteration held 16 elements (1 to 2 MB and 2.5 to 3.5 times the time per step, for good:
- * {@code docs/benchmarks/kernel-views/boxing/one-vector/}), which {@link AllocationTest} cannot see on
- * an AVX-512 build machine. Whether a JVM boxes depends on how C2 compiles it, so this starts
- * {@value #JVMS} fresh ones with {@code -XX:UseAVX=2} ({@link AllocationProbe}) and fails when more
- * than one still allocates in its last window: with the old loops that happened in about 7 tries of
- * 10; with the one-vector loops one JVM in 20 or fewer allocated, so a false failure takes two such
- * JVMs of four (about 1 in 70 or rarer). Skipped where HotSpot does not then pick the 256-bit kernel
- * (not x86, or no AVX2). The off-heap loops still box in some AVX2 JVMs; that is recorded, not tested
- * here.
+ * The 256-bit kernel on an AVX2 JVM allocates nothing per step after warm-up, on heap and on direct
+ * parameters. On JDK 17, C2 kept the vectors of the 256-bit loops in heap boxes in many such JVMs (1 to
+ * 2 MB and 2.5 to 3.5 times the time per step, for good: {@code docs/benchmarks/kernel-views/boxing/}),
+ * which {@link AllocationTest} cannot see on an AVX-512 build machine: on the heap in about half of
+ * them with 16 elements per loop iteration, off-heap in 21 of 56 with the same, and in most with
+ * register accumulators shifted one vector at a time. Whether a JVM boxes depends on how C2 compiles
+ * it, so this starts fresh JVMs with {@code -XX:UseAVX=2} ({@link AllocationProbe}), {@value #HEAP_JVMS}
+ * on the heap and {@value #DIRECT_JVMS} off-heap, and fails when more than one of either still
+ * allocates in its last window.
+ * <ul>
+ * <li>Heap: with the old loops that happened in about 7 tries of 10; with the one-vector loops one JVM
+ *     in 20 or fewer allocated, so a false failure takes two such JVMs of four (about 1 in 70 or
+ *     rarer).</li>
+ * <li>Off-heap: at 21 in 56, two or more of six allocate in about 3 tries of 4; with the scratch lanes
+ *     none of 24 allocated, so a false failure (two of six) should be rarer than 1 in 70.</li>
+ * </ul>
+ * Skipped where HotSpot does not then pick the 256-bit kernel (not x86, or no AVX2).
  */
 class AvxTwoAllocationTest {
-    private static final int JVMS = 4;
+    private static final int HEAP_JVMS = 4;
+    private static final int DIRECT_JVMS = 6;
 
     @Test
     void theAvx2HeapKernelDoesNotBoxItsVectors() throws IOException, InterruptedException {
+        assertAtMostOneAllocates(HEAP_JVMS, false);
+    }
+
+    @Test
+    void theAvx2OffHeapKernelDoesNotBoxItsVectors() throws IOException, InterruptedException {
+        assertAtMostOneAllocates(DIRECT_JVMS, true);
+    }
+
+    private static void assertAtMostOneAllocates(int jvms, boolean direct) throws IOException, InterruptedException {
         String arch = System.getProperty("os.arch");
         assumeTrue(arch.equals("amd64") || arch.equals("x86_64"), "x86 only: " + arch);
         List<List<String>> allocating = new ArrayList<>();
-        for (int run = 0; run < JVMS; run++) {
-            List<String> out = probe();
+        for (int run = 0; run < jvms; run++) {
+            List<String> out = probe(direct);
             assumeTrue(!out.isEmpty() && out.get(0).startsWith("kernel vector-256"), "no 256-bit kernel under -XX:UseAVX=2 here: " + out);
             String last = out.get(out.size() - 1);
             assertTrue(last.startsWith("window 5 "), "the probe did not finish: " + out);
@@ -45,11 +61,11 @@ class AvxTwoAllocationTest {
                 }
             }
         }
-        assertTrue(allocating.size() <= 1, allocating.size() + " of " + JVMS + " JVMs still allocate per"
-                + " step after warm-up (bytes per step per thread, by window): " + allocating);
+        assertTrue(allocating.size() <= 1, allocating.size() + " of " + jvms + (direct ? " off-heap" : " heap")
+                + " JVMs still allocate per step after warm-up (bytes per step per thread, by window): " + allocating);
     }
 
-    private static List<String> probe() throws IOException, InterruptedException {
+    private static List<String> probe(boolean direct) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("--add-modules");
@@ -59,6 +75,9 @@ class AvxTwoAllocationTest {
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(AllocationProbe.class.getName());
+        if (direct) {
+            cmd.add("direct");
+        }
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), "probe JVM failed: " + text);

@@ -20,4 +20,10 @@ class GeneratedKernelsTest {
                     file + " is stale: its template changed; run tools/generate-kernels and commit the result");
         }
     }
+
+    @Test
+    void theGeneratorKnowsTheScratchLanesSize() {
+        // The generator compiles alone (tools/generate-kernels), so it repeats the size it checks against.
+        assertEquals(AccumulatorLanes.FLOATS, KernelGenerator.SCRATCH_FLOATS);
+    }
 }

@@ -25,13 +25,22 @@ import java.util.regex.Pattern;
  *     {@code float[]} or {@code ByteBuffer}, {@code $Mem} is {@code Heap} or {@code Direct}.</li>
  * <li>{@code //@lanes} ... {@code //@end}: the block once per accumulator ({@code 16 / $L} of them),
  *     with {@code $a} its number and {@code $OFF} its first element within a 16-element group.</li>
- * <li>{@code //@vectors} ... {@code //@end}: a loop body over one 16-element group, in a loop that
- *     steps by {@code $STEP}. Off-heap, as {@code //@lanes} ({@code $STEP} is 16); on the heap of a
- *     vector kernel, the block once for accumulator 0 and then the shift of {@link #rotate}
- *     ({@code $STEP} is one vector).</li>
+ * <li>{@code //@vectors} ... {@code //@end}: a loop body over one vector ({@code $STEP} elements, the
+ *     loop's step), written for accumulator 0, on both memories of a vector kernel. After it come the
+ *     shifts of {@link #rotate} for its register accumulators. In the scalar kernel, as {@code //@lanes}
+ *     ({@code $STEP} is 16).</li>
+ * <li>Accumulators come in two forms. Written {@code acc$a = acc$a.add(x);} they are vectors in
+ *     registers everywhere. Declared {@code ZERO(accP, accU);} and added to with
+ *     {@code ADD(accP, x);} they are registers on the heap and in the 512-bit kernel, but off-heap
+ *     in the 128- and 256-bit kernels they are lanes of a per-thread scratch array
+ *     ({@link AccumulatorLanes}): element {@code k} (the loop body's index) of the block that starts
+ *     at {@code b} adds into lane {@code (k - b) & 15}. There C2 on JDK 17 kept register
+ *     accumulators, or the loop's vectors, in heap boxes in some AVX2 JVMs
+ *     ({@code docs/benchmarks/kernel-views/boxing/one-vector/}).</li>
  * <li>{@code LOAD(x, i)} and {@code STORE(x, i, value);}: one element (scalar) or one vector at
- *     element {@code i}; {@code FOLD(d, acc);}: adds the 16 lanes held by {@code acc0, acc1, ...} to
- *     the double {@code d} in {@link Kernel}'s canonical fold.</li>
+ *     element {@code i}; {@code FOLD(d, acc);}: adds the 16 lanes held by {@code acc0, acc1, ...} (or
+ *     by the scratch lanes of {@code acc}) to the double {@code d} in {@link Kernel}'s canonical
+ *     fold.</li>
  * <li>{@code $W}, {@code $L}, {@code $A}: vector bits, lanes per vector, accumulators.</li>
  * </ul>
  */
@@ -42,6 +51,14 @@ public final class KernelGenerator {
     private static final Pattern LOAD = Pattern.compile("LOAD\\((\\w+), ([^()]+)\\)");
     private static final Pattern STORE = Pattern.compile("STORE\\((\\w+), ([^,]+), (.*)\\);\\s*$");
     private static final Pattern FOLD = Pattern.compile("^(\\s*)FOLD\\((\\w+), (\\w+)\\);\\s*$");
+    private static final Pattern ZERO = Pattern.compile("^(\\s*)ZERO\\(([\\w, ]+)\\);\\s*$");
+    private static final Pattern ADD = Pattern.compile("^(\\s*)ADD\\((\\w+), (.*)\\);\\s*$");
+    private static final Pattern ADDED = Pattern.compile("ADD\\((\\w+),");
+    /**
+     * Floats in {@link AccumulatorLanes}' array (its {@code FLOATS}; this class compiles alone, so the
+     * number is repeated, and {@link GeneratedKernelsTest} checks the two agree).
+     */
+    static final int SCRATCH_FLOATS = 64;
 
     private KernelGenerator() {
     }
@@ -78,11 +95,19 @@ public final class KernelGenerator {
         List<String> out = new ArrayList<>();
         out.add("// GENERATED from src/main/templates/" + templateName + " by KernelGenerator (src/test):");
         out.add("// do not edit; edit the template and run tools/generate-kernels.");
-        expand(lines, 0, lines.size(), vars, new Context(bits == 0, null, lanes), out);
+        expand(lines, 0, lines.size(), vars, new Context(bits == 0, null, lanes, null), out);
         return String.join("\n", out);
     }
 
-    private record Context(boolean scalar, Boolean heap, int lanes) {
+    /**
+     * Where the expansion is. {@code bases}: the first lane of each scratch accumulator of the method
+     * being written, by name (filled by {@code ZERO}), for one memory kind.
+     */
+    private record Context(boolean scalar, Boolean heap, int lanes, Map<String, Integer> bases) {
+        /** Off-heap in the 128- and 256-bit kernels: {@code ZERO}/{@code ADD} accumulators are scratch lanes. */
+        boolean scratch() {
+            return !scalar && Boolean.FALSE.equals(heap) && lanes < 16;
+        }
     }
 
     private static void expand(List<String> lines, int from, int to, Map<String, String> vars, Context ctx,
@@ -93,13 +118,13 @@ public final class KernelGenerator {
             String directive = line.strip();
             if (directive.equals("//@vectors") && ctx.heap == null) {
                 throw new IllegalArgumentException("template line " + (i + 1) + ": //@vectors outside a //@memory block");
-            } else if (directive.equals("//@vectors") && ctx.heap && !ctx.scalar) {
+            } else if (directive.equals("//@vectors") && !ctx.scalar) {
                 // One vector per iteration: the block once, for accumulator 0, then the shift.
                 int end = matchingEnd(lines, i, to);
                 expandFor(0, lines, i + 1, end, vars, ctx, out);
                 String first = lines.get(i + 1);
                 String indent = first.substring(0, first.length() - first.stripLeading().length());
-                for (String acc : accumulators(lines.subList(i + 1, end))) {
+                for (String acc : accumulators(lines.subList(i + 1, end), ctx)) {
                     String shift = rotate(acc, 16 / ctx.lanes);
                     if (!shift.isEmpty()) {
                         out.add(indent + shift);
@@ -107,7 +132,7 @@ public final class KernelGenerator {
                 }
                 i = end + 1;
             } else if (directive.equals("//@memory") || directive.equals("//@lanes") || directive.equals("//@vectors")) {
-                // Off-heap (and scalar), //@vectors is //@lanes: a whole 16-element group per iteration.
+                // In the scalar kernel, //@vectors is //@lanes: a whole 16-element group per iteration.
                 int end = matchingEnd(lines, i, to);
                 if (directive.equals("//@memory")) {
                     for (boolean heap : new boolean[] {true, false}) {
@@ -115,11 +140,11 @@ public final class KernelGenerator {
                         inner.put("$Floats", heap ? "float[]" : "ByteBuffer");
                         inner.put("$Mem", heap ? "Heap" : "Direct");
                         // Elements per iteration of a //@vectors loop.
-                        inner.put("$STEP", heap && !ctx.scalar ? String.valueOf(ctx.lanes) : "LANES");
+                        inner.put("$STEP", ctx.scalar ? "LANES" : String.valueOf(ctx.lanes));
                         if (!heap) {
                             out.add("");
                         }
-                        expand(lines, i + 1, end, inner, new Context(ctx.scalar, heap, ctx.lanes), out);
+                        expand(lines, i + 1, end, inner, new Context(ctx.scalar, heap, ctx.lanes, new LinkedHashMap<>()), out);
                     }
                 } else {
                     for (int a = 0; a < 16 / ctx.lanes; a++) {
@@ -168,6 +193,14 @@ public final class KernelGenerator {
         }
         // The first accumulator's offset is 0: "i + 0" reads better as "i".
         s = s.replaceAll("(\\w) \\+ 0\\b(?![.\\w])", "$1");
+        Matcher zero = ZERO.matcher(s);
+        if (zero.matches()) {
+            return zero(zero.group(1), zero.group(2).split(",\\s*"), ctx);
+        }
+        Matcher add = ADD.matcher(s);
+        if (add.matches()) {
+            s = add.group(1) + add(add.group(2), add.group(3), vars.get("$a"), ctx);
+        }
         Matcher fold = FOLD.matcher(s);
         if (fold.matches()) {
             List<String> out = new ArrayList<>();
@@ -190,6 +223,62 @@ public final class KernelGenerator {
     }
 
     /**
+     * {@code ZERO(names)}: each accumulator at zero. Registers: {@code FloatVector name0 = zero}, and so
+     * on for each accumulator number. Scratch: the per-thread array, its first 16 lanes for the first
+     * name, the next 16 for the second, and so on, set to zero.
+     */
+    private static List<String> zero(String indent, String[] names, Context ctx) {
+        if (ctx.scalar) {
+            throw new IllegalArgumentException("ZERO is for the vector kernels");
+        }
+        List<String> out = new ArrayList<>();
+        if (!ctx.scratch()) {
+            for (int a = 0; a < 16 / ctx.lanes; a++) {
+                for (String name : names) {
+                    out.add(indent + "FloatVector " + name + a + " = FloatVector.zero(S);");
+                }
+            }
+            return out;
+        }
+        if (16 * names.length > SCRATCH_FLOATS) {
+            throw new IllegalArgumentException("ZERO: at most " + SCRATCH_FLOATS / 16 + " scratch accumulators");
+        }
+        ctx.bases.clear();
+        StringBuilder where = new StringBuilder();
+        for (String name : names) {
+            ctx.bases.put(name, 16 * ctx.bases.size());
+            where.append(where.length() == 0 ? " // " : ", ").append(name).append(" at ").append(ctx.bases.get(name));
+        }
+        out.add(indent + "float[] lanes = AccumulatorLanes.get();" + where);
+        out.add(indent + "java.util.Arrays.fill(lanes, 0, " + 16 * names.length + ", 0f);");
+        return out;
+    }
+
+    /** {@code ADD(name, x)}: {@code x} added into accumulator {@code a}, or into the scratch lanes of element {@code k}. */
+    private static String add(String name, String x, String a, Context ctx) {
+        if (ctx.scalar || a == null) {
+            throw new IllegalArgumentException("ADD is for a //@vectors block of a vector kernel: ADD(" + name + ", ...)");
+        }
+        if (!ctx.scratch()) {
+            return name + a + " = " + name + a + ".add(" + x + ");";
+        }
+        String at = at(name, "((k - b) & 15)", ctx);
+        return "FloatVector.fromArray(S, lanes, " + at + ").add(" + x + ").intoArray(lanes, " + at + ");";
+    }
+
+    /** The index in the scratch array of lane {@code lane} (an expression) of accumulator {@code name}. */
+    private static String at(String name, String lane, Context ctx) {
+        Integer base = ctx.bases.get(name);
+        if (base == null) {
+            throw new IllegalArgumentException("scratch accumulator " + name + " used before its ZERO");
+        }
+        if (lane.matches("\\d+")) {
+            return String.valueOf(base + Integer.parseInt(lane));
+        }
+        return base == 0 ? lane : base + " + " + lane;
+    }
+
+    /**
      * {@code d += } the canonical fold of the 16 lanes held by accumulators {@code acc0..}: lane j plus
      * lane j+8, then j plus j+4, then j plus j+2, then lane 0 plus lane 1, all in float.
      */
@@ -204,6 +293,17 @@ public final class KernelGenerator {
             case 4: f = acc + "0.add(" + acc + "2).add(" + acc + "1.add(" + acc + "3))"; break;
             default: throw new IllegalArgumentException("no fold for " + ctx.lanes + " lanes");
         }
+        if (ctx.scratch() && ctx.bases.containsKey(acc)) {
+            // Accumulator number j is lanes 16 * (its place) + j * $L ... of the scratch array.
+            Matcher m = Pattern.compile(acc + "(\\d+)").matcher(f);
+            StringBuilder b = new StringBuilder();
+            while (m.find()) {
+                String lane = String.valueOf(Integer.parseInt(m.group(1)) * ctx.lanes);
+                m.appendReplacement(b, Matcher.quoteReplacement("FloatVector.fromArray(S, lanes, " + at(acc, lane, ctx) + ")"));
+            }
+            m.appendTail(b);
+            f = b.toString();
+        }
         List<String> out = new ArrayList<>();
         out.add("{");
         out.add("    FloatVector f = " + f + ";");
@@ -215,13 +315,23 @@ public final class KernelGenerator {
         return out;
     }
 
-    /** The accumulators a //@vectors block adds into: the names written {@code name$a}, in order. */
-    private static List<String> accumulators(List<String> block) {
+    /**
+     * The register accumulators a //@vectors block adds into, in order: the names written
+     * {@code name$a}, and those of {@code ADD(name, ...)} unless they are scratch lanes here.
+     */
+    private static List<String> accumulators(List<String> block, Context ctx) {
         List<String> names = new ArrayList<>();
-        Matcher m = Pattern.compile("(\\w+)\\$a\\b").matcher(String.join("\n", block));
+        String text = String.join("\n", block);
+        Matcher m = Pattern.compile("(\\w+)\\$a\\b").matcher(text);
         while (m.find()) {
             if (!names.contains(m.group(1))) {
                 names.add(m.group(1));
+            }
+        }
+        Matcher added = ADDED.matcher(text);
+        while (added.find() && !ctx.scratch()) {
+            if (!names.contains(added.group(1))) {
+                names.add(added.group(1));
             }
         }
         return names;
