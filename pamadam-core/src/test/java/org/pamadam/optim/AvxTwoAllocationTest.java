@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
  *     in 20 or fewer allocated, so a false failure takes two such JVMs of four (about 1 in 70 or
  *     rarer).</li>
  * <li>Off-heap: at 21 in 56, two or more of six allocate in about 3 tries of 4; with the scratch lanes
- *     none of 24 allocated, so a false failure (two of six) should be rarer than 1 in 70.</li>
+ *     none of 60 allocated. Even at 5% per JVM (the 95% upper bound after 0 of 60), two of six would
+ *     allocate about once in 30 runs; at 1% per JVM, once in 700.</li>
  * </ul>
  * Skipped where HotSpot does not then pick the 256-bit kernel (not x86, or no AVX2).
  */
