@@ -14,10 +14,16 @@ import java.util.Locale;
  * widest), {@code vector-128}, {@code vector-256} or {@code vector-512}. A width the CPU lacks, or a
  * vector kernel without the module, is refused when the first optimizer is built, naming what the
  * machine has.
+ *
+ * <p>On a JDK whose {@code jdk.incubator.vector} dropped the JDK 17 {@code ByteBuffer} access (JDK 19
+ * and later), a vector kernel still runs heap parameters, and parameters in direct buffers take the
+ * scalar loops ({@link HeapOnlyVectorKernel}); {@link #describe()} says so.
  */
 final class Kernels {
     static final String PROPERTY = "pamadam.kernel";
     private static final String MODULE_HINT = "run with --add-modules jdk.incubator.vector";
+    private static final String HEAP_ONLY = "; this JDK's jdk.incubator.vector lacks the JDK 17 ByteBuffer"
+            + " access, so parameters in direct buffers take the scalar loops";
 
     private Kernels() {
     }
@@ -53,7 +59,8 @@ final class Kernels {
             if (!forced.isEmpty()) {
                 try {
                     chosen = named(forced);
-                    reason = "forced by -D" + PROPERTY + "=" + forced;
+                    reason = "forced by -D" + PROPERTY + "=" + forced
+                            + (chosen instanceof HeapOnlyVectorKernel ? HEAP_ONLY : "");
                 } catch (IllegalArgumentException e) {
                     reason = e.getMessage();
                 }
@@ -62,10 +69,11 @@ final class Kernels {
                 reason = "jdk.incubator.vector not available (" + MODULE_HINT + ")";
             } else {
                 chosen = vectorOrNull(widest);
-                reason = "jdk.incubator.vector present; widest on this CPU: " + widest + " bits";
+                reason = "jdk.incubator.vector present; widest on this CPU: " + widest + " bits"
+                        + (chosen instanceof HeapOnlyVectorKernel ? HEAP_ONLY : "");
                 if (chosen == null) {
                     chosen = ScalarKernel.SCALAR;
-                    reason = "this JDK's jdk.incubator.vector lacks the JDK 17 ByteBuffer API the vector kernels use";
+                    reason = "this JDK's jdk.incubator.vector cannot run the vector kernels";
                 }
             }
             CHOSEN = chosen;
@@ -104,8 +112,8 @@ final class Kernels {
         }
         Kernel k = vectorOrNull(bits < 0 ? widest : bits);
         if (k == null) {
-            throw new IllegalArgumentException("kernel '" + name + "': this JDK's jdk.incubator.vector lacks the"
-                    + " JDK 17 ByteBuffer API the vector kernels use; run on JDK 17 or use scalar");
+            throw new IllegalArgumentException("kernel '" + name + "': this JDK's jdk.incubator.vector cannot run"
+                    + " the vector kernels; use scalar, which gives the same results");
         }
         return k;
     }
@@ -127,25 +135,42 @@ final class Kernels {
     }
 
     /**
-     * The vector kernel of this width, checked on both memory kinds against the scalar kernel on a
-     * small range; null when it cannot run (e.g. a JDK whose incubator API dropped ByteBuffer access).
+     * The vector kernel of this width, or null when it cannot run; see {@link #checked(Kernel)}.
      */
     private static Kernel vectorOrNull(int bits) {
         try {
-            Kernel k = (Kernel) Class.forName("org.pamadam.optim.VectorKernel" + bits)
-                    .getDeclaredConstructor().newInstance();
-            ByteBuffer b = ByteBuffer.allocateDirect(4 * 40).order(ByteOrder.nativeOrder());
-            float[] a = new float[40];
-            for (int i = 0; i < a.length; i++) {
-                a[i] = i - 20.5f;
-                b.putFloat(4 * i, a[i]);
-            }
-            if (k.sumOfSquares(a, 0, 40) != ScalarKernel.SCALAR.sumOfSquares(a, 0, 40)
-                    || k.sumOfSquares(b, 0, 40) != ScalarKernel.SCALAR.sumOfSquares(b, 0, 40)) {
+            return checked((Kernel) Class.forName("org.pamadam.optim.VectorKernel" + bits)
+                    .getDeclaredConstructor().newInstance());
+        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * {@code k} checked against the scalar kernel on a small range of each memory kind: {@code k}
+     * itself when both agree; a {@link HeapOnlyVectorKernel} over it when its heap loops agree and
+     * its off-heap ones cannot link (a JDK whose incubator API dropped {@code ByteBuffer} access);
+     * else null.
+     */
+    static Kernel checked(Kernel k) {
+        ByteBuffer b = ByteBuffer.allocateDirect(4 * 40).order(ByteOrder.nativeOrder());
+        float[] a = new float[40];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = i - 20.5f;
+            b.putFloat(4 * i, a[i]);
+        }
+        try {
+            if (k.sumOfSquares(a, 0, 40) != ScalarKernel.SCALAR.sumOfSquares(a, 0, 40)) {
                 return null;
             }
-            return k;
-        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+        } catch (LinkageError | RuntimeException e) {
+            return null;
+        }
+        try {
+            return k.sumOfSquares(b, 0, 40) == ScalarKernel.SCALAR.sumOfSquares(b, 0, 40) ? k : null;
+        } catch (LinkageError e) {
+            return new HeapOnlyVectorKernel(k);
+        } catch (RuntimeException e) {
             return null;
         }
     }
