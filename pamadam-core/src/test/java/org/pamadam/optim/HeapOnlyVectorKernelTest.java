@@ -22,11 +22,11 @@ class HeapOnlyVectorKernelTest {
 
     @Test
     void aKernelWhoseOffHeapLoopsCannotLinkRunsTheHeapOnlyAndTheScalarLoopsOffHeap() {
-        Kernel checked = Kernels.checked(new Unlinked(ScalarKernel.SCALAR, false));
+        Kernel checked = Kernels.checked(new Unlinked(ScalarKernel.SCALAR, false, 0));
         assertInstanceOf(HeapOnlyVectorKernel.class, checked);
         assertEquals("scalar", checked.name());
         // Off-heap calls reach the scalar kernel (the stand-in would throw), heap calls the stand-in.
-        Unlinked inner = new Unlinked(ScalarKernel.SCALAR, false);
+        Unlinked inner = new Unlinked(ScalarKernel.SCALAR, false, 0);
         Kernel k = new HeapOnlyVectorKernel(inner);
         SplittableRandom rnd = new SplittableRandom(3);
         int n = 100;
@@ -55,9 +55,10 @@ class HeapOnlyVectorKernelTest {
 
     @Test
     void aKernelThatRunsBothMemoryKindsIsKeptAndOneThatDisagreesIsRefused() {
-        Kernel whole = new Unlinked(ScalarKernel.SCALAR, true);
+        Kernel whole = new Unlinked(ScalarKernel.SCALAR, true, 0);
         assertSame(whole, Kernels.checked(whole));
-        assertNull(Kernels.checked(new Wrong()));
+        // A kernel whose heap sum of squares is off: refused.
+        assertNull(Kernels.checked(new Unlinked(ScalarKernel.SCALAR, true, 1)));
         for (int bits = 128; bits <= Kernels.widestBits(); bits *= 2) {
             // On this JDK every vector kernel runs both memory kinds itself.
             assertEquals("vector-" + bits, Kernels.named("vector-" + bits).name());
@@ -65,15 +66,20 @@ class HeapOnlyVectorKernelTest {
         }
     }
 
-    /** Delegates to a kernel; off-heap calls throw {@link NoSuchMethodError} unless {@code linked}. */
+    /**
+     * Delegates to a kernel; off-heap calls throw {@link NoSuchMethodError} unless {@code linked}, and
+     * the heap sum of squares is off by {@code heapError}.
+     */
     private static final class Unlinked implements Kernel {
         final Kernel inner;
         final boolean linked;
+        final double heapError;
         int heapCalls;
 
-        Unlinked(Kernel inner, boolean linked) {
+        Unlinked(Kernel inner, boolean linked, double heapError) {
             this.inner = inner;
             this.linked = linked;
+            this.heapError = heapError;
         }
 
         private void offHeap() {
@@ -105,7 +111,7 @@ class HeapOnlyVectorKernelTest {
         @Override
         public double sumOfSquares(float[] g, int from, int to) {
             heapCalls++;
-            return inner.sumOfSquares(g, from, to);
+            return inner.sumOfSquares(g, from, to) + heapError;
         }
 
         @Override
@@ -124,42 +130,6 @@ class HeapOnlyVectorKernelTest {
         public void apply(Coefficients c, ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int from, int to) {
             offHeap();
             inner.apply(c, p, g, m, v, from, to);
-        }
-    }
-
-    /** A kernel whose heap sum of squares is off by one: refused. */
-    private static final class Wrong implements Kernel {
-        @Override
-        public String name() {
-            return "wrong";
-        }
-
-        @Override
-        public void measure(Coefficients c, float[] p, float[] g, float[] m, float[] v, int from, int to,
-                            double[] sums, int slot) {
-        }
-
-        @Override
-        public void measure(Coefficients c, ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int from, int to,
-                            double[] sums, int slot) {
-        }
-
-        @Override
-        public double sumOfSquares(float[] g, int from, int to) {
-            return ScalarKernel.SCALAR.sumOfSquares(g, from, to) + 1;
-        }
-
-        @Override
-        public double sumOfSquares(ByteBuffer g, int from, int to) {
-            return ScalarKernel.SCALAR.sumOfSquares(g, from, to);
-        }
-
-        @Override
-        public void apply(Coefficients c, float[] p, float[] g, float[] m, float[] v, int from, int to) {
-        }
-
-        @Override
-        public void apply(Coefficients c, ByteBuffer p, ByteBuffer g, ByteBuffer m, ByteBuffer v, int from, int to) {
         }
     }
 }
