@@ -16,14 +16,15 @@ import java.util.Locale;
  * machine has.
  *
  * <p>On a JDK whose {@code jdk.incubator.vector} dropped the JDK 17 {@code ByteBuffer} access (JDK 19
- * and later), a vector kernel still runs heap parameters, and parameters in direct buffers take the
- * scalar loops ({@link HeapOnlyVectorKernel}); {@link #describe()} says so.
+ * and later), a vector kernel still runs heap parameters, and parameters in direct buffers are copied
+ * through per-thread heap blocks for its heap loops ({@link StagingVectorKernel}); {@link #describe()}
+ * says so.
  */
 final class Kernels {
     static final String PROPERTY = "pamadam.kernel";
     private static final String MODULE_HINT = "run with --add-modules jdk.incubator.vector";
-    private static final String HEAP_ONLY = "; this JDK's jdk.incubator.vector lacks the JDK 17 ByteBuffer"
-            + " access, so parameters in direct buffers take the scalar loops";
+    private static final String STAGED = "; this JDK's jdk.incubator.vector lacks the JDK 17 ByteBuffer"
+            + " access, so parameters in direct buffers are copied through heap blocks";
 
     private Kernels() {
     }
@@ -60,7 +61,7 @@ final class Kernels {
                 try {
                     chosen = named(forced);
                     reason = "forced by -D" + PROPERTY + "=" + forced
-                            + (chosen instanceof HeapOnlyVectorKernel ? HEAP_ONLY : "");
+                            + (chosen instanceof StagingVectorKernel ? STAGED : "");
                 } catch (IllegalArgumentException e) {
                     reason = e.getMessage();
                 }
@@ -70,7 +71,7 @@ final class Kernels {
             } else {
                 chosen = vectorOrNull(widest);
                 reason = "jdk.incubator.vector present; widest on this CPU: " + widest + " bits"
-                        + (chosen instanceof HeapOnlyVectorKernel ? HEAP_ONLY : "");
+                        + (chosen instanceof StagingVectorKernel ? STAGED : "");
                 if (chosen == null) {
                     chosen = ScalarKernel.SCALAR;
                     reason = "this JDK's jdk.incubator.vector cannot run the vector kernels";
@@ -148,9 +149,9 @@ final class Kernels {
 
     /**
      * {@code k} checked against the scalar kernel on a small range of each memory kind: {@code k}
-     * itself when both agree; a {@link HeapOnlyVectorKernel} over it when its heap loops agree and
-     * its off-heap ones cannot link (a JDK whose incubator API dropped {@code ByteBuffer} access);
-     * else null.
+     * itself when both agree; a {@link StagingVectorKernel} over it when its heap loops agree and
+     * its off-heap ones cannot link (a JDK whose incubator API dropped {@code ByteBuffer} access),
+     * if the staged off-heap sum agrees too; else null.
      */
     static Kernel checked(Kernel k) {
         ByteBuffer b = ByteBuffer.allocateDirect(4 * 40).order(ByteOrder.nativeOrder());
@@ -169,7 +170,8 @@ final class Kernels {
         try {
             return k.sumOfSquares(b, 0, 40) == ScalarKernel.SCALAR.sumOfSquares(b, 0, 40) ? k : null;
         } catch (LinkageError e) {
-            return new HeapOnlyVectorKernel(k);
+            Kernel staged = new StagingVectorKernel(k);
+            return staged.sumOfSquares(b, 0, 40) == ScalarKernel.SCALAR.sumOfSquares(b, 0, 40) ? staged : null;
         } catch (RuntimeException e) {
             return null;
         }

@@ -31,13 +31,19 @@ class KernelWidthsTest {
         new Rule("lamb-l2", Moments.ADAM, Decay.L2_GRADIENT, TrustRatio.L2_NORM, 0.01, 0.9, 0.999, 1e-6, 0.05, true),
         new Rule("sgdw", Moments.MOMENTUM, Decay.DECOUPLED, TrustRatio.NONE, 0.1, 0.9, 0.999, 0, 0.5, true)};
 
-    /** scalar, then every vector width up to this CPU's widest. */
+    /**
+     * scalar, then every vector width up to this CPU's widest, then the widest again staging direct
+     * buffers through heap blocks (what JDK 19 and later run, {@link StagingVectorKernel}).
+     */
     static List<Kernel> kernels() {
         List<Kernel> out = new ArrayList<>();
         out.add(ScalarKernel.SCALAR);
         int widest = Kernels.widestBits();
         for (int bits = 128; bits <= widest; bits *= 2) {
             out.add(Kernels.named("vector-" + bits));
+        }
+        if (widest >= 128) {
+            out.add(new StagingVectorKernel(Kernels.named("vector-" + widest)));
         }
         return out;
     }

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The library built for JDK 17 on a JDK 19 or later, whose incubator Vector API has no
  * {@code ByteBuffer} access: the default kernel is still a vector kernel (it runs heap parameters;
- * direct buffers take the scalar loops, {@link HeapOnlyVectorKernel}), and 50 steps give the same bits
+ * direct buffers are staged through heap blocks, {@link StagingVectorKernel}), and 50 steps give the same bits
  * as on this JVM, on both memory kinds. It runs {@link NewerJdkProbe} on the JDK named by
  * {@code -Dpamadam.test.newerJdk=JAVA_HOME}, else on the newest JDK 19+ found under
  * {@code /usr/lib/jvm} (the build machines have a Temurin 25 there); skipped when there is none.

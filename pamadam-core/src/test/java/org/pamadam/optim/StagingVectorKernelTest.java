@@ -16,41 +16,49 @@ import org.pamadam.rule.Rule;
  * On a JDK whose incubator Vector API dropped the JDK 17 {@code ByteBuffer} access (JDK 19 on), the
  * vector kernels' off-heap loops fail to link. The JDK 17 build cannot run there, so these tests stand
  * a kernel in for it: one whose off-heap methods throw {@link NoSuchMethodError} as that JDK does.
+ * {@link KernelWidthsTest} runs the staging over a real vector kernel against the canonical sums, and
  * {@link NewerJdkTest} checks the real thing where a JDK 19 or later is installed.
  */
-class HeapOnlyVectorKernelTest {
+class StagingVectorKernelTest {
 
     @Test
-    void aKernelWhoseOffHeapLoopsCannotLinkRunsTheHeapOnlyAndTheScalarLoopsOffHeap() {
+    void aKernelWhoseOffHeapLoopsCannotLinkRunsDirectBuffersThroughItsHeapLoops() {
         Kernel checked = Kernels.checked(new Unlinked(ScalarKernel.SCALAR, false, 0));
-        assertInstanceOf(HeapOnlyVectorKernel.class, checked);
+        assertInstanceOf(StagingVectorKernel.class, checked);
         assertEquals("scalar", checked.name());
-        // Off-heap calls reach the scalar kernel (the stand-in would throw), heap calls the stand-in.
+        // Off-heap calls reach only the stand-in's heap methods (its off-heap ones would throw).
         Unlinked inner = new Unlinked(ScalarKernel.SCALAR, false, 0);
-        Kernel k = new HeapOnlyVectorKernel(inner);
+        Kernel k = new StagingVectorKernel(inner);
         SplittableRandom rnd = new SplittableRandom(3);
-        int n = 100;
-        float[] p = TestData.gaussian(rnd, n, 1);
-        float[] g = TestData.gaussian(rnd, n, 0.1);
-        float[] m = TestData.gaussian(rnd, n, 0.01);
-        float[] v = new float[n];
+        // Three blocks and a tail, from an offset: the blocks start at the range's start.
+        int n = 2 * Kernel.BLOCK + 700 + 5;
+        int from = 3;
+        float[] p = TestData.gaussian(rnd, from + n, 1);
+        float[] g = TestData.gaussian(rnd, from + n, 0.1);
+        float[] m = TestData.gaussian(rnd, from + n, 0.01);
+        float[] v = new float[from + n];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = Math.abs(m[i]) * 0.1f;
+        }
         ByteBuffer pb = TestData.direct(p, 0);
-        ByteBuffer gb = TestData.direct(g, 0);
+        ByteBuffer gb = TestData.direct(g, 0).asReadOnlyBuffer().order(java.nio.ByteOrder.nativeOrder());
         ByteBuffer mb = TestData.direct(m, 0);
         ByteBuffer vb = TestData.direct(v, 0);
         Coefficients c = new Coefficients().prepare(Rule.pamAdam().build(), 1);
         double[] heapSums = new double[2];
         double[] directSums = new double[2];
-        k.measure(c, p, g, m, v, 0, n, heapSums, 0);
-        k.measure(c, pb, gb, mb, vb, 0, n, directSums, 0);
+        ScalarKernel.SCALAR.measure(c, p, g, m, v, from, from + n, heapSums, 0);
+        k.measure(c, pb, gb, mb, vb, from, from + n, directSums, 0);
         assertArrayEquals(heapSums, directSums);
-        assertEquals(k.sumOfSquares(g, 0, n), k.sumOfSquares(gb, 0, n));
-        k.apply(c, p, g, m, v, 0, n);
-        k.apply(c, pb, gb, mb, vb, 0, n);
-        for (int i = 0; i < n; i++) {
+        assertEquals(ScalarKernel.SCALAR.sumOfSquares(g, from, from + n), k.sumOfSquares(gb, from, from + n));
+        ScalarKernel.SCALAR.apply(c, p, g, m, v, from, from + n);
+        k.apply(c, pb, gb, mb, vb, from, from + n);
+        for (int i = 0; i < from + n; i++) {
             assertEquals(Float.floatToRawIntBits(p[i]), Float.floatToRawIntBits(pb.getFloat(4 * i)), "p[" + i + "]");
+            assertEquals(Float.floatToRawIntBits(m[i]), Float.floatToRawIntBits(mb.getFloat(4 * i)), "m[" + i + "]");
+            assertEquals(Float.floatToRawIntBits(v[i]), Float.floatToRawIntBits(vb.getFloat(4 * i)), "v[" + i + "]");
         }
-        assertEquals(3, inner.heapCalls, "heap calls that reached the vector kernel");
+        assertEquals(3 + 3 + 3, inner.heapCalls, "block calls that reached the vector kernel's heap loops");
     }
 
     @Test
@@ -62,7 +70,7 @@ class HeapOnlyVectorKernelTest {
         for (int bits = 128; bits <= Kernels.widestBits(); bits *= 2) {
             // On this JDK every vector kernel runs both memory kinds itself.
             assertEquals("vector-" + bits, Kernels.named("vector-" + bits).name());
-            assertEquals(false, Kernels.named("vector-" + bits) instanceof HeapOnlyVectorKernel);
+            assertEquals(false, Kernels.named("vector-" + bits) instanceof StagingVectorKernel);
         }
     }
 
