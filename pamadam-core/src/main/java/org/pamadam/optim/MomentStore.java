@@ -1,16 +1,14 @@
 package org.pamadam.optim;
 
-import java.lang.reflect.Field;
-import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
  * The moments m and v of every tensor, on the same kind of memory as the tensor: {@code float[]} for a
  * heap {@link Param}, a direct buffer for a direct one (so one kernel loop reads all four arrays).
- * {@code v} is absent for momentum rules. Off-heap moments are freed by {@link #free()}; until then,
- * or for a store never freed, the garbage collector frees them as any direct buffer.
+ * {@code v} is absent for momentum rules. Off-heap moments ({@link OffHeapFloats}) are freed by
+ * {@link #free()}; until then, or for a store never freed, once the garbage collector finds them
+ * unreachable.
  *
  * <p>Off-heap moments start on a 64-byte boundary, a cache line, as PyTorch's CPU tensors do:
  * {@code allocateDirect} gives malloc's 16, and the vector loops then split loads across lines
@@ -18,35 +16,13 @@ import java.util.Arrays;
  * {@code docs/benchmarks/issue-19-e2e/kernels-mlp-size/}).
  */
 final class MomentStore {
-    private static final Method INVOKE_CLEANER;
-    private static final Object UNSAFE;
-
-    static {
-        // sun.misc.Unsafe.invokeCleaner frees a direct buffer now, rather than at some later GC. The
-        // jdk.unsupported module opens sun.misc, so this works without flags; failing that, freeing
-        // is left to the garbage collector.
-        Method invoke = null;
-        Object unsafe = null;
-        try {
-            Class<?> type = Class.forName("sun.misc.Unsafe");
-            Field field = type.getDeclaredField("theUnsafe");
-            field.setAccessible(true);
-            unsafe = field.get(null);
-            invoke = type.getMethod("invokeCleaner", ByteBuffer.class);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            invoke = null;
-        }
-        INVOKE_CLEANER = invoke;
-        UNSAFE = unsafe;
-    }
-
     private final float[][] mHeap;
     private final float[][] vHeap;
     private final ByteBuffer[] mDirect;
     private final ByteBuffer[] vDirect;
-    /** The allocations behind the aligned m and v views (what {@link #free()} releases). */
-    private final ByteBuffer[] mAllocated;
-    private final ByteBuffer[] vAllocated;
+    /** The allocations behind the m and v views (what {@link #free()} releases). */
+    private final OffHeapFloats.Block[] mAllocated;
+    private final OffHeapFloats.Block[] vAllocated;
     private boolean freed;
 
     /**
@@ -60,34 +36,25 @@ final class MomentStore {
         vHeap = new float[n][];
         mDirect = new ByteBuffer[n];
         vDirect = new ByteBuffer[n];
-        mAllocated = new ByteBuffer[n];
-        vAllocated = new ByteBuffer[n];
+        mAllocated = new OffHeapFloats.Block[n];
+        vAllocated = new OffHeapFloats.Block[n];
         for (int i = 0; i < n; i++) {
             int size = params[i].size();
             if (externalM[i] != null) {
                 mDirect[i] = externalM[i];
                 vDirect[i] = hasV[i] ? externalV[i] : null;
             } else if (params[i].isDirect()) {
-                mAllocated[i] = ByteBuffer.allocateDirect(size * Float.BYTES + 2 * LINE);
-                mDirect[i] = aligned(mAllocated[i], size);
+                mAllocated[i] = OffHeapFloats.allocate(size);
+                mDirect[i] = mAllocated[i].floats;
                 if (hasV[i]) {
-                    vAllocated[i] = ByteBuffer.allocateDirect(size * Float.BYTES + 2 * LINE);
-                    vDirect[i] = aligned(vAllocated[i], size);
+                    vAllocated[i] = OffHeapFloats.allocate(size);
+                    vDirect[i] = vAllocated[i].floats;
                 }
             } else {
                 mHeap[i] = new float[size];
                 vHeap[i] = hasV[i] ? new float[size] : null;
             }
         }
-    }
-
-    private static final int LINE = 64;
-
-    /** {@code floats} floats of {@code memory} from its first 64-byte boundary, native order. */
-    private static ByteBuffer aligned(ByteBuffer memory, int floats) {
-        ByteBuffer view = memory.alignedSlice(LINE);
-        view.limit(floats * Float.BYTES);
-        return view.slice().order(ByteOrder.nativeOrder());
     }
 
     float[] mHeap(int i) {
@@ -146,16 +113,11 @@ final class MomentStore {
         freed = true;
         Arrays.fill(mDirect, null);
         Arrays.fill(vDirect, null);
-        for (ByteBuffer[] all : new ByteBuffer[][] {mAllocated, vAllocated}) {
+        for (OffHeapFloats.Block[] all : new OffHeapFloats.Block[][] {mAllocated, vAllocated}) {
             for (int i = 0; i < all.length; i++) {
-                ByteBuffer b = all[i];
-                all[i] = null;
-                if (b != null && INVOKE_CLEANER != null) {
-                    try {
-                        INVOKE_CLEANER.invoke(UNSAFE, b);
-                    } catch (ReflectiveOperationException | RuntimeException e) {
-                        // Left to the garbage collector, which frees an unreachable direct buffer.
-                    }
+                if (all[i] != null) {
+                    OffHeapFloats.free(all[i]);
+                    all[i] = null;
                 }
             }
         }
