@@ -30,6 +30,14 @@ final class StagingVectorKernel implements Kernel {
         final float[] g = new float[BLOCK];
         final float[] m = new float[BLOCK];
         final float[] v = new float[BLOCK];
+
+        /** Elements {@code [start, start + n)} of the four buffers (those not null) into the arrays. */
+        void load(FloatBuffer pf, FloatBuffer gf, FloatBuffer mf, FloatBuffer vf, int start, int n) {
+            copyIn(pf, start, p, n);
+            copyIn(gf, start, g, n);
+            copyIn(mf, start, m, n);
+            copyIn(vf, start, v, n);
+        }
     }
 
     @Override
@@ -56,10 +64,7 @@ final class StagingVectorKernel implements Kernel {
         double stepSum = 0;
         for (int start = from; start < end; start += BLOCK) {
             int n = Math.min(BLOCK, end - start);
-            copyIn(pf, start, b.p, n);
-            copyIn(gf, start, b.g, n);
-            copyIn(mf, start, b.m, n);
-            copyIn(vf, start, b.v, n);
+            b.load(pf, gf, mf, vf, start, n);
             // A whole block (n is a multiple of 16): the kernel's sums are this block's fold alone.
             vector.measure(c, b.p, b.g, m == null ? null : b.m, v == null ? null : b.v, 0, n, sums, slot);
             paramSum += sums[slot];
@@ -104,10 +109,7 @@ final class StagingVectorKernel implements Kernel {
         // Element by element the same on every kernel, so the tail can be staged with its block.
         for (int start = from; start < to; start += BLOCK) {
             int n = Math.min(BLOCK, to - start);
-            copyIn(pf, start, b.p, n);
-            copyIn(gf, start, b.g, n);
-            copyIn(mf, start, b.m, n);
-            copyIn(vf, start, b.v, n);
+            b.load(pf, gf, mf, vf, start, n);
             vector.apply(c, b.p, b.g, m == null ? null : b.m, v == null ? null : b.v, 0, n);
             copyOut(b.p, pf, start, n);
             copyOut(b.m, mf, start, n);
