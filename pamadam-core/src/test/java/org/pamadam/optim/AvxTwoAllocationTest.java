@@ -1,12 +1,9 @@
 package org.pamadam.optim;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -67,25 +64,11 @@ class AvxTwoAllocationTest {
     }
 
     private static List<String> probe(boolean direct) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("--add-modules");
-        cmd.add("jdk.incubator.vector");
-        cmd.add("-XX:UseAVX=2");
-        cmd.add("-Xmx512m");
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(AllocationProbe.class.getName());
-        if (direct) {
-            cmd.add("direct");
-        }
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.waitFor(), "probe JVM failed: " + text);
         List<String> lines = new ArrayList<>();
-        for (String l : text.split("\n")) {
+        for (String l : ChildJvm.run(ChildJvm.thisJdk(), List.of("-XX:UseAVX=2"), AllocationProbe.class,
+                direct ? new String[] {"direct"} : new String[0])) {
             if (l.startsWith("kernel ") || l.startsWith("window ")) {
-                lines.add(l.strip());
+                lines.add(l);
             }
         }
         return lines;

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -89,17 +88,12 @@ class NewerJdkTest {
 
     /** The probe's result lines; its other lines that start with "WARNING" (but the incubator notice) go to {@code warnings}. */
     private static List<String> probe(Path home, List<String> warnings) throws IOException, InterruptedException {
-        List<String> cmd = List.of(home.resolve("bin/java").toString(), "--add-modules", "jdk.incubator.vector",
-                "-Xmx512m", "-cp", System.getProperty("java.class.path"), NewerJdkProbe.class.getName());
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.waitFor(), "probe JVM on " + home + " failed: " + text);
         List<String> lines = new ArrayList<>();
-        for (String l : text.split("\n")) {
+        for (String l : ChildJvm.run(home, List.of(), NewerJdkProbe.class)) {
             if (l.startsWith("kernel ") || l.startsWith("heap ") || l.startsWith("direct ") || l.startsWith("moments ")) {
-                lines.add(l.strip());
+                lines.add(l);
             } else if (l.startsWith("WARNING") && !l.contains("Using incubator modules")) {
-                warnings.add(l.strip());
+                warnings.add(l);
             }
         }
         return lines;
